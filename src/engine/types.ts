@@ -1,0 +1,78 @@
+/**
+ * Public types of the rewriting engine. The engine has no VS Code dependency: the extension, the CLI,
+ * the benchmarks and the tests all use it through these types.
+ */
+
+export type Task = 'paraphrase' | 'simplify';
+export const TASKS: readonly Task[] = ['paraphrase', 'simplify'];
+
+export type ExecutionProviderName = 'cpu' | 'cuda' | 'dml' | 'webgpu' | 'coreml';
+export type ExecutionProviderChoice = 'auto' | ExecutionProviderName;
+
+export type SamplerName = 'dpm' | 'ddpm';
+/** Where the target part of the starting noise comes from (see docs/engine.md). */
+export type NoiseInit = 'gaussian' | 'absorbing';
+/** 'textbook' DPM-Solver++, or the official DiffuSeq-v2 script's variant that re-seeds its state from the x0 prediction. */
+export type SolverVariant = 'textbook' | 'x0-reset';
+
+export interface RewriteOptions {
+  task: Task;
+  /** Number of candidates sampled from different noise (default 8). */
+  candidates?: number;
+  /** Solver steps (1–50 for dpm; ddpm always runs the model's T steps unless given). */
+  steps?: number;
+  /** DPM-Solver++ order, 1–3 (default 2). */
+  order?: 1 | 2 | 3;
+  sampler?: SamplerName;
+  noiseInit?: NoiseInit;
+  solverVariant?: SolverVariant;
+  /** Seed for reproducible candidates; random when omitted. */
+  seed?: number;
+  signal?: AbortSignal;
+  /** Called after each solver step of each segment. */
+  onProgress?: (p: { segment: number; segments: number; step: number; steps: number }) => void;
+}
+
+export interface Candidate {
+  text: string;
+  /** Mean sentence-BLEU of this candidate against the other candidates (the MBR criterion). */
+  mbrScore: number;
+}
+
+export interface Diversity {
+  /** Mean BLEU of each candidate against the others (lower = more diverse). */
+  selfBleu: number;
+  /** Distinct 4-grams / all 4-grams over the candidate set (higher = more diverse). */
+  div4: number;
+  /** Mean per-candidate distinct-unigram ratio. */
+  dist1: number;
+}
+
+export interface StageTimings {
+  /** Milliseconds. */
+  tokenize: number;
+  network: number;
+  solver: number;
+  rounding: number;
+  mbr: number;
+  total: number;
+}
+
+export interface RewriteResult {
+  candidates: Candidate[];
+  mbrIndex: number;
+  diversity: Diversity;
+  timings: StageTimings;
+  /** The execution provider that actually ran the network. */
+  executionProvider: ExecutionProviderName;
+  /** How many sentence segments the input was split into (1 when it fit the model). */
+  segments: number;
+  warnings: string[];
+}
+
+export interface EngineLoadOptions {
+  executionProvider?: ExecutionProviderChoice;
+  /** Threads for onnxruntime's intra-op pool (default: onnxruntime's choice). */
+  threads?: number;
+  log?: (message: string) => void;
+}
