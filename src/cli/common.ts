@@ -1,0 +1,216 @@
+/** Shared pieces of the `diffuseq` command: argument parsing, errors, the default model, output helpers. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ModelPackageError } from '../engine/package';
+import { RewriteEngine } from '../engine/pipeline';
+import type { ExecutionProviderChoice, NoiseInit, SamplerName, SolverVariant } from '../engine/types';
+
+/** A bad command line: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Where the command writes; tests pass their own. */
+export interface CliIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  /** Standard input (default process.stdin). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  env?: NodeJS.ProcessEnv;
+}
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs with its errors turned into one-line UsageErrors. */
+export function parse(
+  command: string,
+  argv: string[],
+  options: OptionSpec,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
+  } catch (e) {
+    const msg = (e as Error).message.split('. To specify')[0];
+    throw new UsageError(`diffuseq ${command}: ${msg} (see diffuseq ${command} --help)`);
+  }
+}
+
+export function intFlag(
+  command: string,
+  name: string,
+  v: string | boolean | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (v === undefined) {
+    return undefined;
+  }
+  const s = String(v).trim();
+  const n = Number(s);
+  if (s === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`diffuseq ${command}: --${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(v)})`);
+  }
+  return n;
+}
+
+export function choiceFlag<T extends string>(
+  command: string,
+  name: string,
+  v: string | boolean | undefined,
+  choices: readonly T[],
+): T | undefined {
+  if (v === undefined) {
+    return undefined;
+  }
+  if (!choices.includes(v as T)) {
+    throw new UsageError(`diffuseq ${command}: --${name} must be one of ${choices.join(', ')} (got ${JSON.stringify(v)})`);
+  }
+  return v as T;
+}
+
+export const SAMPLERS: readonly SamplerName[] = ['dpm', 'ddpm'];
+export const NOISE_INITS: readonly NoiseInit[] = ['gaussian', 'absorbing'];
+export const SOLVER_VARIANTS: readonly SolverVariant[] = ['textbook', 'x0-reset'];
+export const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'cuda', 'dml', 'webgpu', 'coreml'];
+
+/** Options shared by `rewrite` and `eval`. */
+export const SAMPLING_OPTIONS: OptionSpec = {
+  task: { type: 'string' },
+  model: { type: 'string' },
+  candidates: { type: 'string' },
+  steps: { type: 'string' },
+  order: { type: 'string' },
+  sampler: { type: 'string' },
+  noise: { type: 'string' },
+  solver: { type: 'string' },
+  seed: { type: 'string' },
+  provider: { type: 'string' },
+  threads: { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export interface SamplingFlags {
+  task: string;
+  model?: string;
+  candidates?: number;
+  steps?: number;
+  order?: 1 | 2 | 3;
+  sampler?: SamplerName;
+  noiseInit?: NoiseInit;
+  solverVariant?: SolverVariant;
+  seed?: number;
+  provider: ExecutionProviderChoice;
+  threads?: number;
+  json: boolean;
+  verbose: boolean;
+}
+
+/** Checks the shared flags before anything is loaded. `--task` is checked against the model later. */
+export function samplingFlags(command: string, v: Record<string, string | boolean | undefined>): SamplingFlags {
+  const task = v.task;
+  if (typeof task !== 'string' || task.trim() === '') {
+    throw new UsageError(`diffuseq ${command}: --task is required (paraphrase or simplify)`);
+  }
+  const sampler = choiceFlag(command, 'sampler', v.sampler, SAMPLERS);
+  // DPM-Solver++ takes 1–50 steps; DDPM's upper bound is the model's T, checked once the model is loaded.
+  const steps = intFlag(command, 'steps', v.steps, 1, sampler === 'ddpm' ? 100000 : 50);
+  const order = intFlag(command, 'order', v.order, 1, 3) as 1 | 2 | 3 | undefined;
+  if (typeof v.model === 'string' && v.model.trim() === '') {
+    throw new UsageError(`diffuseq ${command}: --model needs a folder`);
+  }
+  return {
+    task,
+    model: v.model as string | undefined,
+    candidates: intFlag(command, 'candidates', v.candidates, 1, 64),
+    steps,
+    order,
+    sampler,
+    noiseInit: choiceFlag(command, 'noise', v.noise, NOISE_INITS),
+    solverVariant: choiceFlag(command, 'solver', v.solver, SOLVER_VARIANTS),
+    seed: intFlag(command, 'seed', v.seed, 0, Number.MAX_SAFE_INTEGER),
+    provider: choiceFlag(command, 'provider', v.provider, PROVIDERS) ?? 'auto',
+    threads: intFlag(command, 'threads', v.threads, 1, 256),
+    json: v.json === true,
+    verbose: v.verbose === true,
+  };
+}
+
+/** The package root: the nearest folder above this file with this project's package.json. */
+export function packageRoot(start = __dirname): string {
+  let dir = start;
+  for (;;) {
+    const pj = path.join(dir, 'package.json');
+    try {
+      const name = (JSON.parse(fs.readFileSync(pj, 'utf8')) as { name?: string }).name;
+      if (name === 'diffuseq-rewrite') {
+        return dir;
+      }
+    } catch {
+      // keep walking up
+    }
+    const up = path.dirname(dir);
+    if (up === dir) {
+      // Fall back to the layout out/src/cli → root.
+      return path.resolve(start, '..', '..', '..');
+    }
+    dir = up;
+  }
+}
+
+/** --model, else $DIFFUSEQ_MODEL, else models/default under the package root. */
+export function resolveModelDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): { dir: string; how: string } {
+  if (flag) {
+    return { dir: flag, how: '--model' };
+  }
+  if (env.DIFFUSEQ_MODEL) {
+    return { dir: env.DIFFUSEQ_MODEL, how: 'DIFFUSEQ_MODEL' };
+  }
+  return { dir: path.join(packageRoot(), 'models', 'default'), how: 'default' };
+}
+
+/** Loads the engine; a missing default model gets a hint on how to point at one. */
+export async function loadEngine(
+  model: { dir: string; how: string },
+  f: SamplingFlags,
+  io: CliIo,
+): Promise<RewriteEngine> {
+  const log = f.verbose ? (m: string) => io.stderr.write(`diffuseq: ${m}\n`) : undefined;
+  try {
+    return await RewriteEngine.load(model.dir, { executionProvider: f.provider, threads: f.threads, log });
+  } catch (e) {
+    if (e instanceof ModelPackageError && /model folder not found$/.test(e.message)) {
+      const hint =
+        model.how === 'default'
+          ? 'no model is installed there: pass --model DIR or set DIFFUSEQ_MODEL'
+          : model.how === 'DIFFUSEQ_MODEL'
+            ? 'from the DIFFUSEQ_MODEL environment variable'
+            : 'from --model';
+      throw new ModelPackageError(e.dir, `model folder not found (${hint})`);
+    }
+    throw e;
+  }
+}
+
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) {
+    chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function ms(v: number): string {
+  return v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`;
+}
+
+export function fmt(v: number, digits = 3): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : 'n/a';
+}

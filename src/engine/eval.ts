@@ -1,0 +1,296 @@
+/**
+ * Evaluation of a model over a .jsonl file of {"src","trg"} or {"src","refs":[…]} lines: quality with and without
+ * MBR (without = the first candidate, i.e. one sample), diversity of the candidate sets, speed, compression and the
+ * share of outputs identical to their input. Sources whose sequence length L is equal are rewritten in one batch.
+ */
+import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { EvalDataError, throwIfAborted } from './errors';
+import { diffuseqBleu, sentenceBleuText } from './metrics/bleu';
+import { dist1, div4, selfBleu } from './metrics/diversity';
+import { rougeL } from './metrics/rouge';
+import { corpusSari, sentenceSari } from './metrics/sari';
+import type { RewriteEngine } from './pipeline';
+import { normalizeForCompare } from './text';
+import type { NoiseInit, RewriteResult, SamplerName, SolverVariant, StageTimings, Task } from './types';
+
+export interface EvalExample {
+  src: string;
+  refs: string[];
+  /** 1-based line number in the data file. */
+  line: number;
+}
+
+/** Reads a .jsonl evaluation file. Throws EvalDataError naming the file and line for anything malformed. */
+export function readEvalData(file: string, limit?: number): EvalExample[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new EvalDataError(`cannot read ${file}: ${why}`);
+  }
+  const out: EvalExample[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (limit !== undefined && out.length >= limit) {
+      break;
+    }
+    const raw = lines[i].trim();
+    if (raw === '') {
+      continue;
+    }
+    const where = `${file}:${i + 1}`;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(raw);
+    } catch (e) {
+      throw new EvalDataError(`${where}: not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+      throw new EvalDataError(`${where}: expected an object {"src": …, "trg": …} or {"src": …, "refs": […]}`);
+    }
+    const o = obj as Record<string, unknown>;
+    if (typeof o.src !== 'string' || o.src.trim() === '') {
+      throw new EvalDataError(`${where}: "src" must be a non-empty string`);
+    }
+    let refs: string[];
+    if (Array.isArray(o.refs)) {
+      if (o.refs.length === 0 || !o.refs.every((r) => typeof r === 'string')) {
+        throw new EvalDataError(`${where}: "refs" must be a non-empty list of strings`);
+      }
+      refs = o.refs as string[];
+    } else if (typeof o.trg === 'string') {
+      refs = [o.trg];
+    } else {
+      throw new EvalDataError(`${where}: needs "trg" (a string) or "refs" (a list of strings)`);
+    }
+    out.push({ src: o.src, refs, line: i + 1 });
+  }
+  if (out.length === 0) {
+    throw new EvalDataError(`${file} has no examples`);
+  }
+  return out;
+}
+
+export interface EvalOptions {
+  task: Task;
+  candidates?: number;
+  steps?: number;
+  order?: 1 | 2 | 3;
+  sampler?: SamplerName;
+  noiseInit?: NoiseInit;
+  solverVariant?: SolverVariant;
+  /** Default 0, so that runs are comparable. */
+  seed?: number;
+  /** Sources per rewriteBatch call (default 16); sources are sorted by L first so that batches share it. */
+  batchSources?: number;
+  /** Keep every candidate in the report (default: only the MBR and first choices). */
+  keepCandidates?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface QualityScores {
+  /**
+   * Mean sentence BLEU-4 (NLTK, smoothing method 4, lower-cased whitespace tokens). One reference: DiffuSeq's
+   * eval order (`sentence_bleu([output], reference)`), comparable with its tables; several: `sentence_bleu(refs, output)`.
+   */
+  bleu: number;
+  /** Mean ROUGE-L F1 (best reference). */
+  rougeL: number;
+  /** Mean per-sentence distinct-unigram ratio of the outputs. */
+  dist1: number;
+  /** Corpus SARI (EASSE), simplification only. */
+  sari?: number;
+  /** Mean characters(output) / characters(source). */
+  compressionRatio: number;
+  /** Share of outputs equal to their source (case and whitespace ignored). */
+  identicalToInput: number;
+  /** Mean output length in whitespace words. */
+  meanWords: number;
+}
+
+export interface EvalExampleResult {
+  line: number;
+  src: string;
+  refs: string[];
+  mbr: string;
+  first: string;
+  candidates?: string[];
+}
+
+export interface EvalReport {
+  model: { name: string; dir: string };
+  data: string;
+  task: Task;
+  examples: number;
+  options: {
+    candidates: number;
+    steps: number;
+    order: number;
+    sampler: SamplerName;
+    noiseInit: NoiseInit;
+    solverVariant: SolverVariant;
+    seed: number;
+  };
+  executionProvider: string;
+  /** The MBR choice of each candidate set. */
+  mbr: QualityScores;
+  /** The first candidate (one sample, no MBR). */
+  single: QualityScores;
+  /** Mean over sources of the diversity of their candidate set. */
+  diversity: { selfBleu: number; div4: number; dist1: number };
+  timing: {
+    wallSeconds: number;
+    /** Wall time / examples, batching included. */
+    msPerSentence: number;
+    /** Mean stage milliseconds per sentence. */
+    stages: StageTimings;
+  };
+  warnings: string[];
+  results: EvalExampleResult[];
+}
+
+/** Rewrites every example and scores the outputs. */
+export async function evaluate(
+  engine: RewriteEngine,
+  examples: readonly EvalExample[],
+  dataName: string,
+  opts: EvalOptions,
+): Promise<EvalReport> {
+  const seed = opts.seed ?? 0;
+  const resolved = engine.resolveOptions({
+    task: opts.task,
+    candidates: opts.candidates,
+    steps: opts.steps,
+    order: opts.order,
+    sampler: opts.sampler,
+    noiseInit: opts.noiseInit,
+    solverVariant: opts.solverVariant,
+    seed,
+  });
+  // Sort by sequence length so that each rewriteBatch call can share L between its sources.
+  const order = examples
+    .map((ex, i) => ({ i, L: Math.max(...engine.plan(ex.src, resolved.task).map((p) => p.L)) }))
+    .sort((a, b) => a.L - b.L || a.i - b.i)
+    .map((x) => x.i);
+  const per = Math.max(1, opts.batchSources ?? 16);
+  const results: RewriteResult[] = new Array(examples.length);
+  const t0 = performance.now();
+  let done = 0;
+  for (let b = 0; b < order.length; b += per) {
+    throwIfAborted(opts.signal);
+    const idx = order.slice(b, b + per);
+    const rs = await engine.rewriteBatch(
+      idx.map((i) => examples[i].src),
+      {
+        task: resolved.task,
+        candidates: resolved.candidates,
+        steps: resolved.steps,
+        order: resolved.order,
+        sampler: resolved.sampler,
+        noiseInit: resolved.noiseInit,
+        solverVariant: resolved.solverVariant,
+        seed,
+        signal: opts.signal,
+      },
+    );
+    idx.forEach((i, k) => (results[i] = rs[k]));
+    done += idx.length;
+    opts.onProgress?.(done, examples.length);
+  }
+  const wall = (performance.now() - t0) / 1000;
+
+  const srcs = examples.map((e) => e.src);
+  const refs = examples.map((e) => e.refs);
+  const mbrOut = results.map((r) => r.candidates[r.mbrIndex].text.trim());
+  const firstOut = results.map((r) => r.candidates[0].text.trim());
+  const simplify = resolved.task === 'simplify';
+  const stages: StageTimings = { tokenize: 0, network: 0, solver: 0, rounding: 0, mbr: 0, total: 0 };
+  for (const r of results) {
+    for (const k of Object.keys(stages) as (keyof StageTimings)[]) {
+      stages[k] += r.timings[k] / results.length;
+    }
+  }
+  const warnings = [...new Set(results.flatMap((r) => r.warnings))];
+  let selfB = 0;
+  let d4 = 0;
+  let d1 = 0;
+  for (const r of results) {
+    const texts = r.candidates.map((c) => c.text);
+    selfB += selfBleu(texts) / results.length;
+    d4 += div4(texts) / results.length;
+    let s = 0;
+    for (const t of texts) {
+      s += dist1(t);
+    }
+    d1 += s / texts.length / results.length;
+  }
+  return {
+    model: { name: engine.manifest.name, dir: engine.modelDir },
+    data: dataName,
+    task: resolved.task,
+    examples: examples.length,
+    options: {
+      candidates: resolved.candidates,
+      steps: resolved.steps,
+      order: resolved.order,
+      sampler: resolved.sampler,
+      noiseInit: resolved.noiseInit,
+      solverVariant: resolved.solverVariant,
+      seed,
+    },
+    executionProvider: engine.executionProvider,
+    mbr: quality(srcs, mbrOut, refs, simplify),
+    single: quality(srcs, firstOut, refs, simplify),
+    diversity: { selfBleu: selfB, div4: d4, dist1: d1 },
+    timing: { wallSeconds: wall, msPerSentence: (wall * 1000) / examples.length, stages },
+    warnings,
+    results: examples.map((e, i) => ({
+      line: e.line,
+      src: e.src,
+      refs: e.refs,
+      mbr: mbrOut[i],
+      first: firstOut[i],
+      ...(opts.keepCandidates ? { candidates: results[i].candidates.map((c) => c.text) } : {}),
+    })),
+  };
+}
+
+/** Quality scores of one system output per source. */
+export function quality(srcs: readonly string[], outs: readonly string[], refs: readonly string[][], withSari: boolean): QualityScores {
+  const n = outs.length;
+  let bleu = 0;
+  let rouge = 0;
+  let d1 = 0;
+  let comp = 0;
+  let same = 0;
+  let words = 0;
+  for (let i = 0; i < n; i++) {
+    const out = outs[i];
+    bleu += (refs[i].length === 1 ? diffuseqBleu(out, refs[i][0]) : sentenceBleuText(out, refs[i])) / n;
+    rouge += rougeL(out, refs[i]).fmeasure / n;
+    d1 += dist1(out) / n;
+    comp += out.length / Math.max(1, srcs[i].trim().length) / n;
+    same += normalizeForCompare(out) === normalizeForCompare(srcs[i]) ? 1 / n : 0;
+    words += out.split(/\s+/).filter(Boolean).length / n;
+  }
+  const q: QualityScores = { bleu, rougeL: rouge, dist1: d1, compressionRatio: comp, identicalToInput: same, meanWords: words };
+  if (withSari) {
+    const k = refs[0].length;
+    if (refs.every((r) => r.length === k)) {
+      // EASSE wants the references as k parallel lists.
+      const sets = Array.from({ length: k }, (_, j) => refs.map((r) => r[j]));
+      q.sari = corpusSari(srcs, outs, sets);
+    } else {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        s += sentenceSari(srcs[i], outs[i], refs[i]) / n;
+      }
+      q.sari = s;
+    }
+  }
+  return q;
+}

@@ -1,0 +1,544 @@
+/**
+ * The rewriting pipeline: text → segments → token ids → N noisy candidates in one batch → DPM-Solver++ (or DDPM)
+ * with the ONNX denoiser → rounding → text → MBR choice. See docs/engine.md.
+ */
+import { performance } from 'node:perf_hooks';
+import { randomInt } from 'node:crypto';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { AbortError, RewriteInputError, isAbortError, throwIfAborted } from './errors';
+import { loadModelPackage, type ModelManifest, type ModelPackage } from './package';
+import { Rng } from './rng';
+import { ddpmSample } from './sampler/ddpm';
+import { dpmSolverPlusPlus } from './sampler/dpmSolver';
+import { DiscreteVpSchedule, sqrtAlphasCumprod } from './schedule';
+import { joinSegments, splitSegments, type Segment } from './segment';
+import { createSessions, ort } from './session';
+import { restoreCase, targetBudget } from './text';
+import { Tokenizer, unknownWordsWarning } from './tokenizer';
+import type {
+  Candidate,
+  Diversity,
+  EngineLoadOptions,
+  ExecutionProviderName,
+  NoiseInit,
+  RewriteOptions,
+  RewriteResult,
+  SamplerName,
+  SolverVariant,
+  StageTimings,
+  Task,
+} from './types';
+import { diversityOf, mbrSelect } from './mbr';
+
+export const DEFAULTS = {
+  candidates: 8,
+  steps: 10,
+  order: 2 as 1 | 2 | 3,
+  sampler: 'dpm' as SamplerName,
+  noiseInit: 'gaussian' as NoiseInit,
+  solverVariant: 'textbook' as SolverVariant,
+};
+
+export const LIMITS = { candidates: { min: 1, max: 64 }, steps: { min: 1, max: 50 } };
+
+/** Most rows (candidates × segments) sent to the denoiser in one call by rewriteBatch. */
+const MAX_BATCH_ROWS = 64;
+
+/** RewriteOptions with defaults filled in and ranges checked. */
+export interface ResolvedOptions {
+  task: Task;
+  taskId: number;
+  candidates: number;
+  /** dpm: solver steps; ddpm: respaced step count (T when not given). */
+  steps: number;
+  order: 1 | 2 | 3;
+  sampler: SamplerName;
+  noiseInit: NoiseInit;
+  solverVariant: SolverVariant;
+  seed: number;
+}
+
+/** One piece of source text to rewrite: N candidates sampled together. */
+interface Job {
+  /** The clean text of the segment (for casing restoration). */
+  text: string;
+  /** [TASK] ids [SEP]. */
+  source: number[];
+  budget: number;
+  L: number;
+  rng: Rng;
+  /** Filled by runJobs: one text per candidate. */
+  outputs: string[];
+}
+
+interface Clock {
+  network: number;
+  solver: number;
+  rounding: number;
+}
+
+const now = (): number => performance.now();
+
+export class RewriteEngine {
+  private disposed = false;
+  /** The rounding graph's `embedding` input: the first V rows of embeddings.bin, created once. */
+  private readonly roundingEmbedding: Tensor;
+  private readonly schedule: DiscreteVpSchedule;
+  private readonly dim: number;
+
+  private constructor(
+    private readonly pkg: ModelPackage,
+    private readonly tokenizer: Tokenizer,
+    private readonly denoiser: InferenceSession,
+    private readonly rounding: InferenceSession,
+    readonly executionProvider: ExecutionProviderName,
+    /** Why this execution provider was used. */
+    readonly executionProviderReason: string,
+  ) {
+    const { vocabSize, dim } = pkg.manifest.embedding;
+    this.dim = dim;
+    this.roundingEmbedding = new (ort().Tensor)('float32', pkg.embeddings.subarray(0, vocabSize * dim), [vocabSize, dim]);
+    this.schedule = new DiscreteVpSchedule(sqrtAlphasCumprod(pkg.manifest.diffusion.steps));
+  }
+
+  /** Loads and validates the model package in `dir` and creates the onnxruntime sessions. */
+  static async load(dir: string, opts: EngineLoadOptions = {}): Promise<RewriteEngine> {
+    const t0 = now();
+    const pkg = loadModelPackage(dir);
+    const tokenizer = await Tokenizer.load(pkg.dir, pkg.manifest.tokens.unk, dir);
+    const s = await createSessions(pkg.paths.denoiser, pkg.paths.rounding, opts);
+    const m = pkg.manifest;
+    opts.log?.(
+      `model ${m.name} (${pkg.dir}): vocabulary ${m.embedding.vocabSize}, dim ${m.embedding.dim}, ` +
+        `T ${m.diffusion.steps}, tasks ${Object.keys(m.tasks).join('/')}; loaded in ${Math.round(now() - t0)} ms`,
+    );
+    return new RewriteEngine(pkg, tokenizer, s.denoiser, s.rounding, s.executionProvider, s.reason);
+  }
+
+  get manifest(): ModelManifest {
+    return this.pkg.manifest;
+  }
+
+  /** Absolute path of the loaded package. */
+  get modelDir(): string {
+    return this.pkg.dir;
+  }
+
+  /** The tasks this model knows. */
+  get tasks(): string[] {
+    return Object.keys(this.pkg.manifest.tasks);
+  }
+
+  /** Number of word-piece tokens of `text` (without special tokens). */
+  countTokens(text: string): number {
+    return this.tokenizer.count(text);
+  }
+
+  /**
+   * How `text` would be processed for `task`: its segments and, for each, the source tokens n (between [TASK] and
+   * [SEP]), the target budget and the sequence length L = n + 2 + budget that the denoiser runs on.
+   */
+  plan(text: string, task: Task): { text: string; sourceTokens: number; budget: number; L: number }[] {
+    const o = this.resolveOptions({ task, seed: 0 });
+    return this.prepareText(text, o, 0).jobs.map((j) => ({
+      text: j.text,
+      sourceTokens: j.source.length - 2,
+      budget: j.budget,
+      L: j.L,
+    }));
+  }
+
+  /** Fills in defaults and checks every option; throws RewriteInputError with a clear message. */
+  resolveOptions(opts: RewriteOptions): ResolvedOptions {
+    const m = this.pkg.manifest;
+    const task = opts?.task;
+    const spec = typeof task === 'string' ? m.tasks[task] : undefined;
+    if (!spec) {
+      throw new RewriteInputError(
+        `unknown task ${JSON.stringify(task)}: this model supports ${Object.keys(m.tasks).join(', ')}`,
+      );
+    }
+    const sampler = opts.sampler ?? DEFAULTS.sampler;
+    if (sampler !== 'dpm' && sampler !== 'ddpm') {
+      throw new RewriteInputError(`unknown sampler ${JSON.stringify(sampler)} (dpm or ddpm)`);
+    }
+    const candidates = opts.candidates ?? DEFAULTS.candidates;
+    checkInt('candidates', candidates, LIMITS.candidates.min, LIMITS.candidates.max);
+    const T = m.diffusion.steps;
+    const steps = opts.steps ?? (sampler === 'dpm' ? DEFAULTS.steps : T);
+    if (sampler === 'dpm') {
+      checkInt('steps', steps, LIMITS.steps.min, LIMITS.steps.max);
+    } else {
+      checkInt('steps', steps, 1, T);
+    }
+    const order = opts.order ?? DEFAULTS.order;
+    if (order !== 1 && order !== 2 && order !== 3) {
+      throw new RewriteInputError(`order must be 1, 2 or 3 (got ${String(order)})`);
+    }
+    const noiseInit = opts.noiseInit ?? DEFAULTS.noiseInit;
+    if (noiseInit !== 'gaussian' && noiseInit !== 'absorbing') {
+      throw new RewriteInputError(`unknown noise init ${JSON.stringify(noiseInit)} (gaussian or absorbing)`);
+    }
+    const solverVariant = opts.solverVariant ?? DEFAULTS.solverVariant;
+    if (solverVariant !== 'textbook' && solverVariant !== 'x0-reset') {
+      throw new RewriteInputError(`unknown solver variant ${JSON.stringify(solverVariant)} (textbook or x0-reset)`);
+    }
+    let seed = opts.seed;
+    if (seed === undefined) {
+      seed = randomInt(0, 2 ** 31);
+    } else if (!Number.isSafeInteger(seed)) {
+      throw new RewriteInputError(`seed must be an integer (got ${String(seed)})`);
+    }
+    return { task: task as Task, taskId: spec.id, candidates, steps, order, sampler, noiseInit, solverVariant, seed };
+  }
+
+  /** Rewrites `text` (any length: long text is split into sentences) and returns N candidates with the MBR choice. */
+  async rewrite(text: string, opts: RewriteOptions): Promise<RewriteResult> {
+    this.checkUsable();
+    const t0 = now();
+    const o = this.resolveOptions(opts);
+    throwIfAborted(opts.signal);
+    const prep = this.prepareText(text, o, 0);
+    const tokenize = now() - t0;
+    const clock: Clock = { network: 0, solver: 0, rounding: 0 };
+    const segments = prep.jobs.length;
+    for (let s = 0; s < segments; s++) {
+      throwIfAborted(opts.signal);
+      await this.runJobs([prep.jobs[s]], o, clock, opts.signal, (step, steps) =>
+        opts.onProgress?.({ segment: s, segments, step, steps }),
+      );
+    }
+    return this.finish(prep, o, { tokenize, ...clock }, t0);
+  }
+
+  /**
+   * Rewrites many texts, batching segments of equal length L together (for evaluation throughput). Each result is
+   * the same as `rewrite(text, opts)` with the same seed would give. Timings of a shared batch are split between the
+   * texts in it by their share of its rows. `onProgress` reports batches as segments.
+   */
+  async rewriteBatch(texts: readonly string[], opts: RewriteOptions): Promise<RewriteResult[]> {
+    this.checkUsable();
+    const o = this.resolveOptions(opts);
+    const preps: Prepared[] = [];
+    const perText: StageTimings[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      const t0 = now();
+      preps.push(this.prepareText(texts[i], o, i));
+      perText.push({ tokenize: now() - t0, network: 0, solver: 0, rounding: 0, mbr: 0, total: 0 });
+    }
+    // Group jobs by L, then cut groups into batches of at most MAX_BATCH_ROWS rows.
+    const byL = new Map<number, { job: Job; text: number }[]>();
+    preps.forEach((p, i) => {
+      for (const job of p.jobs) {
+        const g = byL.get(job.L) ?? [];
+        g.push({ job, text: i });
+        byL.set(job.L, g);
+      }
+    });
+    const batches: { job: Job; text: number }[][] = [];
+    for (const L of [...byL.keys()].sort((a, b) => a - b)) {
+      const g = byL.get(L)!;
+      const per = Math.max(1, Math.floor(MAX_BATCH_ROWS / o.candidates));
+      for (let i = 0; i < g.length; i += per) {
+        batches.push(g.slice(i, i + per));
+      }
+    }
+    for (let b = 0; b < batches.length; b++) {
+      throwIfAborted(opts.signal);
+      const clock: Clock = { network: 0, solver: 0, rounding: 0 };
+      const batch = batches[b];
+      await this.runJobs(
+        batch.map((x) => x.job),
+        o,
+        clock,
+        opts.signal,
+        (step, steps) => opts.onProgress?.({ segment: b, segments: batches.length, step, steps }),
+      );
+      for (const { text } of batch) {
+        const share = 1 / batch.length;
+        perText[text].network += clock.network * share;
+        perText[text].solver += clock.solver * share;
+        perText[text].rounding += clock.rounding * share;
+      }
+    }
+    return preps.map((p, i) => {
+      const t = perText[i];
+      const t0 = now() - (t.tokenize + t.network + t.solver + t.rounding);
+      return this.finish(p, o, t, t0);
+    });
+  }
+
+  /** Releases the onnxruntime sessions. The engine cannot be used afterwards. */
+  async dispose(): Promise<void> {
+    if (this.disposed) {
+      return;
+    }
+    this.disposed = true;
+    await Promise.allSettled([this.denoiser.release(), this.rounding.release()]);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private checkUsable(): void {
+    if (this.disposed) {
+      throw new Error('this RewriteEngine has been disposed');
+    }
+  }
+
+  /** Splits, encodes and plans one text. `index` is unused for seeding (results do not depend on batching). */
+  private prepareText(text: string, o: ResolvedOptions, _index: number): Prepared {
+    if (typeof text !== 'string' || text.trim() === '') {
+      throw new RewriteInputError('nothing to rewrite: the text is empty');
+    }
+    const m = this.pkg.manifest;
+    const maxTokens = m.lengths.maxSource - 2;
+    const segments = splitSegments(text, maxTokens, (s) => this.tokenizer.count(s));
+    const warnings: string[] = [];
+    const unknown: string[] = [];
+    let truncated = 0;
+    const root = new Rng(o.seed);
+    const jobs: Job[] = segments.map((seg, s) => {
+      const enc = this.tokenizer.encode(seg.text);
+      unknown.push(...enc.unknownWords);
+      let ids = enc.ids;
+      if (ids.length > maxTokens) {
+        truncated++;
+        ids = ids.slice(0, maxTokens);
+      }
+      const budget = targetBudget(ids.length, m.lengths.maxTarget, m.lengths.targetBudget);
+      const source = [o.taskId, ...ids, m.tokens.sep];
+      return { text: seg.text, source, budget, L: source.length + budget, rng: root.child(s), outputs: [] };
+    });
+    const w = unknownWordsWarning(unknown);
+    if (w) {
+      warnings.push(w);
+    }
+    if (truncated > 0) {
+      warnings.push(
+        `${truncated} piece${truncated === 1 ? '' : 's'} of text had no break within the model's ${maxTokens}-token ` +
+          'limit and were cut at that limit',
+      );
+    }
+    return { segments, jobs, warnings };
+  }
+
+  /** Samples every candidate of `jobs` (all of the same L) in one batch and fills `job.outputs`. */
+  private async runJobs(
+    jobs: Job[],
+    o: ResolvedOptions,
+    clock: Clock,
+    signal: AbortSignal | undefined,
+    onStep: (step: number, steps: number) => void,
+  ): Promise<void> {
+    const m = this.pkg.manifest;
+    const d = this.dim;
+    const L = jobs[0].L;
+    const N = o.candidates;
+    const B = jobs.length * N;
+    const rowLen = L * d;
+    const emb = this.pkg.embeddings;
+    const V = m.embedding.vocabSize;
+
+    // Clean source embeddings per row (the anchor) and the starting state.
+    const srcLen = new Int32Array(B);
+    const clean = new Float32Array(B * rowLen);
+    const xT = new Float32Array(B * rowLen);
+    const alphaBarT = this.schedule.alphasCumprod[this.schedule.T - 1];
+    const absorbP = m.diffusion.absorbingRate * Math.sqrt(1 - alphaBarT);
+    const sa = Math.sqrt(alphaBarT);
+    const sn = Math.sqrt(1 - alphaBarT);
+    for (let j = 0; j < jobs.length; j++) {
+      const job = jobs[j];
+      const S = job.source.length;
+      for (let k = 0; k < N; k++) {
+        const r = j * N + k;
+        srcLen[r] = S;
+        const base = r * rowLen;
+        for (let p = 0; p < S; p++) {
+          const id = job.source[p];
+          clean.set(emb.subarray(id * d, id * d + d), base + p * d);
+        }
+        xT.set(clean.subarray(base, base + S * d), base);
+        const rng = job.rng.child(k);
+        if (o.noiseInit === 'gaussian') {
+          rng.fillGaussian(xT.subarray(base + S * d, base + rowLen));
+        } else {
+          for (let p = S; p < L; p++) {
+            const absorbed = rng.uniform() < absorbP;
+            const off = base + p * d;
+            for (let i = 0; i < d; i++) {
+              const e = absorbed ? emb[V * d + i] : 0;
+              xT[off + i] = sa * e + sn * rng.gaussian();
+            }
+          }
+        }
+      }
+    }
+    const anchor = (x: Float32Array): void => {
+      for (let r = 0; r < B; r++) {
+        const base = r * rowLen;
+        x.set(clean.subarray(base, base + srcLen[r] * d), base);
+      }
+    };
+
+    // The denoiser call: x_t [B,L,d], t [B], optionally x_self_cond (zeros first, then the previous x0).
+    const Tensor = ort().Tensor;
+    const tData = new Float32Array(B);
+    const tTensor = new Tensor('float32', tData, [B]);
+    const selfCond = m.diffusion.selfConditioning;
+    let prevX0: Float32Array | undefined = selfCond ? new Float32Array(B * rowLen) : undefined;
+    const denoise = async (x: Float32Array, tIndex: number): Promise<Float32Array> => {
+      tData.fill(tIndex);
+      const feeds: Record<string, Tensor> = { x_t: new Tensor('float32', x, [B, L, d]), t: tTensor };
+      if (prevX0) {
+        feeds.x_self_cond = new Tensor('float32', prevX0, [B, L, d]);
+      }
+      const t = now();
+      const out = await this.denoiser.run(feeds);
+      clock.network += now() - t;
+      const x0 = out.x0.data as Float32Array;
+      if (x0.length !== x.length) {
+        throw new Error(`denoiser.onnx returned ${x0.length} values for a [${B}, ${L}, ${d}] input`);
+      }
+      if (selfCond) {
+        prevX0 = x0;
+      }
+      return x0;
+    };
+
+    const tSample = now();
+    const netBefore = clock.network;
+    let x: Float32Array;
+    try {
+      if (o.sampler === 'dpm') {
+        x = await dpmSolverPlusPlus(this.schedule, xT, denoise, {
+          steps: o.steps,
+          order: o.order,
+          skipType: 'time_uniform',
+          variant: o.solverVariant,
+          anchor,
+          signal,
+          onStep: (s) => onStep(s.step, s.steps),
+        });
+      } else {
+        x = await ddpmSample(this.schedule, xT, denoise, {
+          steps: o.steps === this.schedule.T ? undefined : o.steps,
+          rng: rowwiseRng(jobs.map((j) => j.rng.child(0x64647031 /* 'ddp1' */)), N, rowLen),
+          anchor,
+          signal,
+          onStep: (s) => onStep(s.step, s.steps),
+        });
+      }
+    } catch (e) {
+      if (isAbortError(e)) {
+        throw new AbortError();
+      }
+      throw e;
+    }
+    clock.solver += now() - tSample - (clock.network - netBefore);
+
+    // Rounding once, on the target window shared by all rows.
+    const tRound = now();
+    let minS = L;
+    for (let r = 0; r < B; r++) {
+      minS = Math.min(minS, srcLen[r]);
+    }
+    const W = L - minS;
+    const win = new Float32Array(B * W * d);
+    for (let r = 0; r < B; r++) {
+      win.set(x.subarray(r * rowLen + minS * d, (r + 1) * rowLen), r * W * d);
+    }
+    const rOut = await this.rounding.run({
+      x: new Tensor('float32', win, [B, W, d]),
+      embedding: this.roundingEmbedding,
+    });
+    const tokens = rOut.tokens.data as BigInt64Array | Int32Array;
+    const { sep, pad } = m.tokens;
+    for (let j = 0; j < jobs.length; j++) {
+      const job = jobs[j];
+      job.outputs = [];
+      for (let k = 0; k < N; k++) {
+        const r = j * N + k;
+        const ids: number[] = [];
+        for (let p = srcLen[r] - minS; p < W; p++) {
+          const id = Number(tokens[r * W + p]);
+          if (id === sep || id === pad) {
+            break;
+          }
+          ids.push(id);
+        }
+        job.outputs.push(restoreCase(this.tokenizer.decode(ids), job.text));
+      }
+    }
+    clock.rounding += now() - tRound;
+  }
+
+  /** Joins segment candidates, runs MBR and builds the result. */
+  private finish(
+    prep: Prepared,
+    o: ResolvedOptions,
+    t: Omit<StageTimings, 'mbr' | 'total'> & Partial<StageTimings>,
+    t0: number,
+  ): RewriteResult {
+    const tM = now();
+    const texts: string[] = [];
+    for (let k = 0; k < o.candidates; k++) {
+      texts.push(joinSegments(prep.segments, prep.jobs.map((j) => j.outputs[k])));
+    }
+    const sel = mbrSelect(texts);
+    const diversity: Diversity = diversityOf(texts);
+    const candidates: Candidate[] = texts.map((text, i) => ({ text, mbrScore: sel.scores[i] }));
+    const mbr = now() - tM;
+    return {
+      candidates,
+      mbrIndex: sel.index,
+      diversity,
+      timings: {
+        tokenize: t.tokenize,
+        network: t.network,
+        solver: t.solver,
+        rounding: t.rounding,
+        mbr,
+        total: now() - t0,
+      },
+      executionProvider: this.executionProvider,
+      segments: prep.segments.length,
+      warnings: [...prep.warnings],
+    };
+  }
+}
+
+interface Prepared {
+  segments: Segment[];
+  jobs: Job[];
+  warnings: string[];
+}
+
+function checkInt(name: string, v: unknown, min: number, max: number): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new RewriteInputError(`${name} must be an integer from ${min} to ${max} (got ${String(v)})`);
+  }
+}
+
+/**
+ * An Rng whose fillGaussian fills each candidate row from that row's own stream, so DDPM's ancestral noise of a
+ * candidate does not depend on which other sources share its batch.
+ */
+function rowwiseRng(jobStreams: Rng[], candidates: number, rowLen: number): Rng {
+  const rows: Rng[] = [];
+  for (const s of jobStreams) {
+    for (let k = 0; k < candidates; k++) {
+      rows.push(s.child(k));
+    }
+  }
+  class Rowwise extends Rng {
+    override fillGaussian<A extends Float32Array | Float64Array>(out: A, mean = 0, std = 1): A {
+      for (let r = 0; r < rows.length; r++) {
+        const seg = out.subarray(r * rowLen, (r + 1) * rowLen) as A;
+        rows[r].fillGaussian(seg, mean, std);
+      }
+      return out;
+    }
+  }
+  return new Rowwise(0);
+}

@@ -1,0 +1,102 @@
+/**
+ * Pure text helpers of the engine: the target budget, cleanup of decoded WordPiece text, and a light
+ * restoration of the source's casing (the shipped tokenizers are uncased, so raw output is lower case).
+ */
+
+export interface TargetBudgetSpec {
+  ratio: number;
+  extra: number;
+}
+
+/**
+ * Number of target positions for a source of `n` word-piece tokens (without [TASK]/[SEP]):
+ * `min(maxTarget, ceil(ratio · n) + extra)` (docs/model-format.md), never less than 1.
+ */
+export function targetBudget(n: number, maxTarget: number, spec: TargetBudgetSpec): number {
+  const b = Math.min(maxTarget, Math.ceil(spec.ratio * n) + spec.extra);
+  return Math.max(1, b);
+}
+
+/** Bracketed special tokens that never belong in output text ([PAD], [SEP], [CLS], [MASK], [UNK], task tokens…). */
+const SPECIAL_TOKEN = /\[(?:PAD|SEP|CLS|MASK|UNK|[A-Z][A-Z0-9_]*)\]/g;
+
+const CONTRACTION_SUFFIX = /(\w) ?' ?(s|t|re|ve|ll|d|m)\b/gi;
+
+/**
+ * Turns decoded word pieces into clean text: special tokens removed, `##` continuations joined, no space
+ * before `. , ! ? ; : ' ) ]` or after `( [`, contractions ("n't", "'s", "'re"…) rejoined, whitespace collapsed.
+ */
+export function cleanDecoded(raw: string, extraSpecial: readonly string[] = []): string {
+  let s = raw;
+  for (const tok of extraSpecial) {
+    if (tok) {
+      s = s.split(tok).join(' ');
+    }
+  }
+  s = s.replace(SPECIAL_TOKEN, ' ');
+  s = s.replace(/\s+/g, ' ');
+  // WordPiece continuations: "un ##believ ##able" -> "unbelievable"; a stray leading "##" is dropped.
+  s = s.replace(/ ?##/g, '');
+  // Contractions: "don ' t" / "don 't" / "do n't" -> "don't", "it ' s" -> "it's".
+  s = s.replace(/(\w) n ?' ?t\b/gi, '$1n\'t');
+  s = s.replace(CONTRACTION_SUFFIX, "$1'$2");
+  // No space before closing punctuation, none after opening brackets.
+  s = s.replace(/ +([.,!?;:')\]])/g, '$1');
+  s = s.replace(/([(\[]) +/g, '$1');
+  s = s.replace(/\s+/g, ' ').trim();
+  return s;
+}
+
+/** Lower-cased, whitespace-collapsed form used to compare outputs with inputs. */
+export function normalizeForCompare(s: string): string {
+  return s.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+const WORD = /[A-Za-z][A-Za-z'’-]*/g;
+
+/**
+ * Restores casing that an uncased model loses: a word written in the source with capitals anywhere other than
+ * its sentence-initial position keeps that form (names, acronyms), a lone "i" becomes "I", and the output's first
+ * letter is upper-cased when the source's first letter is. Everything else is left as the model wrote it.
+ */
+export function restoreCase(output: string, source: string): string {
+  if (!output) {
+    return output;
+  }
+  const forms = new Map<string, string>();
+  const sentenceStart = /(^|[.!?]\s+|["“(]\s*)$/;
+  for (const m of source.matchAll(WORD)) {
+    const w = m[0];
+    if (w === w.toLowerCase()) {
+      continue;
+    }
+    const before = source.slice(0, m.index);
+    const initial = sentenceStart.test(before);
+    const key = w.toLowerCase();
+    if (initial && !/[A-Z]/.test(w.slice(1))) {
+      // "The" at the start of a sentence says nothing about "the" elsewhere.
+      continue;
+    }
+    if (!forms.has(key)) {
+      forms.set(key, w);
+    }
+  }
+  let out = output.replace(WORD, (w) => {
+    if (w !== w.toLowerCase()) {
+      return w;
+    }
+    const f = forms.get(w);
+    if (f) {
+      return f;
+    }
+    if (w === 'i' || w.startsWith("i'")) {
+      return 'I' + w.slice(1);
+    }
+    return w;
+  });
+  const srcFirst = source.match(/\p{L}/u);
+  if (srcFirst && srcFirst[0] !== srcFirst[0].toLowerCase()) {
+    out = out.replace(/\p{L}/u, (c) => c.toUpperCase());
+  }
+  return out;
+}

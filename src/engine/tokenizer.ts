@@ -1,0 +1,99 @@
+/**
+ * The model's tokenizer: a Hugging Face fast tokenizer (uncased WordPiece) loaded with @huggingface/transformers
+ * from the package folder, with remote loading turned off.
+ */
+import * as path from 'node:path';
+import { ModelPackageError } from './package';
+import { cleanDecoded } from './text';
+
+/** The parts of transformers.js' PreTrainedTokenizer that the engine uses. */
+interface HfTokenizer {
+  encode(text: string, opts?: { add_special_tokens?: boolean }): number[];
+  decode(ids: number[], opts?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean }): string;
+  all_special_tokens: string[];
+}
+
+export interface Encoded {
+  ids: number[];
+  /** Words of the text that the vocabulary cannot represent (each became [UNK]). */
+  unknownWords: string[];
+}
+
+export class Tokenizer {
+  private constructor(
+    private readonly hf: HfTokenizer,
+    readonly unkId: number,
+    private readonly specialTokens: string[],
+  ) {}
+
+  /** Loads tokenizer.json + tokenizer_config.json from `dir` (absolute or relative), never from the network. */
+  static async load(dir: string, unkId: number, shownDir = dir): Promise<Tokenizer> {
+    // transformers.js is an ES module with a CommonJS build; `require` keeps this file CommonJS-friendly.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const tf = require('@huggingface/transformers') as typeof import('@huggingface/transformers');
+    tf.env.allowRemoteModels = false;
+    tf.env.allowLocalModels = true;
+    const abs = path.resolve(dir);
+    let hf: HfTokenizer;
+    try {
+      // An absolute path is not a hub id, so transformers.js reads the files from that folder as they are.
+      hf = (await tf.AutoTokenizer.from_pretrained(abs, { local_files_only: true })) as unknown as HfTokenizer;
+    } catch (e) {
+      throw new ModelPackageError(shownDir, `the tokenizer could not be loaded (${firstLine(e)})`);
+    }
+    return new Tokenizer(hf, unkId, [...(hf.all_special_tokens ?? [])]);
+  }
+
+  /** Token ids of `text`, without special tokens. */
+  encodeIds(text: string): number[] {
+    return this.hf.encode(text, { add_special_tokens: false });
+  }
+
+  /** Number of tokens of `text` (the `measure` of segment.ts). */
+  count(text: string): number {
+    return text.trim() ? this.encodeIds(text).length : 0;
+  }
+
+  /** Encodes `text` and names the words that became [UNK]. */
+  encode(text: string): Encoded {
+    const ids = this.encodeIds(text);
+    const unknownWords: string[] = [];
+    if (ids.includes(this.unkId)) {
+      for (const word of text.split(/\s+/)) {
+        if (word && this.encodeIds(word).includes(this.unkId)) {
+          // Name the word without the punctuation around it ("😀." → "😀") when something is left.
+          const bare = word.replace(/^[\p{P}]+|[\p{P}]+$/gu, '');
+          unknownWords.push(bare || word);
+        }
+      }
+      if (unknownWords.length === 0) {
+        unknownWords.push('[UNK]');
+      }
+    }
+    return { ids, unknownWords };
+  }
+
+  /** Decodes ids into clean text (special tokens stripped, word pieces joined, punctuation spacing fixed). */
+  decode(ids: readonly number[]): string {
+    if (ids.length === 0) {
+      return '';
+    }
+    const raw = this.hf.decode([...ids], { skip_special_tokens: true, clean_up_tokenization_spaces: false });
+    return cleanDecoded(raw, this.specialTokens);
+  }
+}
+
+/** The warning for words the vocabulary cannot represent. */
+export function unknownWordsWarning(words: readonly string[]): string | undefined {
+  if (words.length === 0) {
+    return undefined;
+  }
+  const n = words.length;
+  const shown = words.slice(0, 5).map((w) => JSON.stringify(w)).join(', ');
+  return `${n} word${n === 1 ? ' is' : 's are'} not in the model's vocabulary (${shown}${n > 5 ? ', …' : ''}); they were replaced by [UNK]`;
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0];
+}

@@ -1,0 +1,114 @@
+"""Training configuration: one JSON file merged over the defaults below.
+
+Every key is documented in src/trainer/configs/README.md; keep the two in sync.
+"""
+import copy
+import json
+
+DEFAULTS = {
+    "name": "model",
+    "description": "DiffuSeq-v2 paraphrase/simplification model",
+    "note": "",
+    "data": {
+        # Prepared data folder (docs/data-format.md); --data overrides it.
+        "dir": "runs/prep-dev",
+        # task name -> relative sampling weight; {} = the data's natural mix.
+        "taskWeights": {},
+    },
+    "out": "runs/train",
+    "model": {
+        "dim": 128,          # embedding dimension d (the diffusion space)
+        "width": 256,        # transformer width
+        "layers": 4,
+        "heads": 4,
+        "ffnMult": 4,
+        "dropout": 0.1,
+        "timeDim": 128,      # sinusoidal timestep features before the MLP
+    },
+    "diffusion": {
+        "schedule": "sqrt",
+        "steps": 2000,               # T
+        "absorbingRate": 0.5,        # gamma: P(absorb target position) = gamma * sqrt(1 - abar_t)
+        "selfConditioning": False,
+        "timestepSampler": "lossaware",   # "uniform" | "lossaware"
+        "lossAwareHistory": 10,
+        "lossAwareUniformProb": 0.001,
+    },
+    "lengths": {
+        # {ratio, extra}; null = the prepared data's meta.lengths.targetBudget, else FALLBACK_BUDGET.
+        "targetBudget": None,
+        "padMultiple": 8,            # batch length rounded up to this (tensor cores, fewer compiles)
+    },
+    "train": {
+        "seed": 1234,
+        "steps": 20000,
+        "batchSize": 256,
+        "lr": 3e-4,
+        "minLrRatio": 0.1,
+        "warmupSteps": 500,
+        "decay": "cosine",           # "cosine" | "linear" | "constant"
+        "weightDecay": 0.0,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "gradClip": 1.0,
+        "emaDecay": 0.9999,
+        "dtype": "bf16",             # autocast dtype on CUDA: "bf16" | "fp32"
+        "compile": False,
+        "bucketPool": 50,            # batches drawn at once and bucketed by source length
+        "logEvery": 50,
+        "evalEvery": 1000,
+        "checkpointEvery": 2000,
+        "validBatches": 8,
+        "validBatchSize": 64,
+        "bleuExamples": 64,
+        "bleuSteps": 10,
+        "threads": 0,                # CPU threads for torch (0 = all cores)
+    },
+}
+
+
+FALLBACK_BUDGET = {"ratio": 1.3, "extra": 4}
+
+
+def resolve_budget(cfg, meta):
+    """Fill lengths.targetBudget in place (config, else data meta, else 1.3/4); the resolved value is
+    what training uses and what the manifest records for the engine."""
+    tb = cfg["lengths"].get("targetBudget")
+    if not tb:
+        tb = (meta.get("lengths") or {}).get("targetBudget") or FALLBACK_BUDGET
+    cfg["lengths"]["targetBudget"] = {"ratio": float(tb["ratio"]), "extra": int(tb["extra"])}
+    return cfg
+
+
+def deep_merge(base, over):
+    """A copy of `base` with `over` merged in recursively (dicts merge, everything else replaces)."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k != "taskWeights":
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def check_unknown(cfg, ref=DEFAULTS, path=""):
+    """Unknown keys are almost always typos: fail instead of silently ignoring them."""
+    for k, v in cfg.items():
+        if k.startswith("_") or k.startswith("//"):
+            continue  # comment keys
+        if k not in ref:
+            raise ValueError(f"unknown config key {path}{k}")
+        if isinstance(v, dict) and isinstance(ref[k], dict) and ref[k] and k != "taskWeights":
+            check_unknown(v, ref[k], f"{path}{k}.")
+
+
+def load_config(path=None, overrides=None):
+    user = {}
+    if path:
+        with open(path) as f:
+            user = json.load(f)
+    check_unknown(user)
+    cfg = deep_merge(DEFAULTS, user)
+    if overrides:
+        cfg = deep_merge(cfg, overrides)
+    return cfg

@@ -1,0 +1,99 @@
+"""DiffuSeq forward process (partial noising) with DiffuSeq-v2's learned soft absorbing state, and the loss.
+
+Per training row (ids, target mask):
+  x_start_mean = E[ids]                                   (tied embedding, trained jointly)
+  x_start      = x_start_mean + sqrt(1 - abar_0) * eps    (DiffuSeq's tiny "get_x_start" noise)
+  absorbing:   each TARGET position independently, with probability gamma * sqrt(1 - abar_t), has its
+               x_start replaced by exactly the learned absorbing vector (before the Gaussian noising)
+  x_t          = sqrt(abar_t) x_start' + sqrt(1 - abar_t) eps'   on target positions; source keeps x_start
+Model predicts x0. Loss parts (each a per-row mean over target positions):
+  mse = |x0_pred - x_start|^2            (rows with t == 0: against x_start_mean, as DiffuSeq)
+  tT  = |sqrt(abar_{T-1}) x_start|^2      (prior term: the mean of q(x_T | x_0) should be ~0)
+  nll = CE(x_start . E^T, ids)           (DiffuSeq's decoder_nll "rounding" term, keeps E from collapsing)
+  loss = mse + tT + nll
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import schedule
+
+
+def randn_like(x, generator=None):
+    """N(0,1) like x. randn_like (not randn(shape)) so torch.compile's dynamic shapes work."""
+    return torch.randn_like(x) if generator is None else torch.empty_like(x).normal_(generator=generator)
+
+
+def rand_like(x, generator=None):
+    return torch.rand_like(x) if generator is None else torch.empty_like(x).uniform_(generator=generator)
+
+
+def masked_mean(values, mask):
+    """Per-row mean of values [B, L] over the positions where mask [B, L] is true."""
+    m = mask.to(values.dtype)
+    return (values * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
+
+
+def absorb(x_start, absorb_vec, t, target_mask, sqrt_one_minus_ac, rate, rand=None, generator=None):
+    """Replace each target position's x_start by the absorbing vector with prob rate * sqrt(1 - abar_t).
+    Returns (x_start with replacements, bool mask [B, L] of replaced positions)."""
+    if rand is None:
+        rand = rand_like(x_start[..., 0].float(), generator)
+    p = rate * sqrt_one_minus_ac[t]                      # [B]
+    replaced = (rand < p[:, None]) & target_mask
+    x = torch.where(replaced[..., None], absorb_vec.to(x_start.dtype).expand_as(x_start), x_start)
+    return x, replaced
+
+
+def q_sample(x_start, t, noise, target_mask, sqrt_ac, sqrt_one_minus_ac):
+    """Partial noising q(x_t | x_0): target positions get noised, source positions keep x_start exactly."""
+    x_t = sqrt_ac[t][:, None, None] * x_start + sqrt_one_minus_ac[t][:, None, None] * noise
+    return torch.where(target_mask[..., None], x_t, x_start)
+
+
+class DiffusionLoss(nn.Module):
+    """Wraps the denoiser so that one forward() computes the whole loss (one module for DDP/compile)."""
+
+    def __init__(self, denoiser, num_timesteps, absorbing_rate=0.5, schedule_name="sqrt"):
+        super().__init__()
+        self.denoiser = denoiser
+        self.num_timesteps = num_timesteps
+        self.absorbing_rate = absorbing_rate
+        ac = torch.tensor(schedule.alphas_cumprod(num_timesteps, schedule_name), dtype=torch.float64)
+        self.register_buffer("sqrt_ac", ac.sqrt().float(), persistent=False)
+        self.register_buffer("sqrt_one_minus_ac", (1.0 - ac).sqrt().float(), persistent=False)
+
+    def noised(self, ids, target_mask, t, generator=None):
+        """Everything of the forward process. Returns dict x_start_mean, x_start, x_absorbed, replaced, x_t."""
+        den = self.denoiser
+        x_start_mean = den.get_embeds(ids)
+        std0 = self.sqrt_one_minus_ac[0]
+        x_start = x_start_mean + std0 * randn_like(x_start_mean, generator)
+        x_abs, replaced = absorb(x_start, den.absorb, t, target_mask, self.sqrt_one_minus_ac,
+                                 self.absorbing_rate, generator=generator)
+        noise = randn_like(x_start, generator)
+        x_t = q_sample(x_abs, t, noise, target_mask, self.sqrt_ac, self.sqrt_one_minus_ac)
+        return {"x_start_mean": x_start_mean, "x_start": x_start, "x_absorbed": x_abs,
+                "replaced": replaced, "x_t": x_t}
+
+    def loss_terms(self, x0_pred, x_start, x_start_mean, ids, target_mask, t):
+        """The per-row loss parts (see the module doc)."""
+        x0_pred = x0_pred.float()
+        mse = masked_mean(((x0_pred - x_start) ** 2).mean(-1), target_mask)
+        mse0 = masked_mean(((x0_pred - x_start_mean) ** 2).mean(-1), target_mask)
+        mse = torch.where(t == 0, mse0, mse)
+        tT = masked_mean(((self.sqrt_ac[-1] * x_start) ** 2).mean(-1), target_mask)
+        logits = self.denoiser.get_logits(x_start).float()
+        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids.reshape(-1), reduction="none")
+        nll = masked_mean(ce.view(ids.shape), target_mask)
+        return {"loss": mse + tT + nll, "mse": mse, "tT": tT, "nll": nll}
+
+    def forward(self, ids, target_mask, t, self_cond=False, generator=None):
+        n = self.noised(ids, target_mask, t, generator=generator)
+        x_self_cond = None
+        if self_cond:
+            # Self-conditioning (Chen et al.): a no-grad first pass, its x0 estimate fed as extra input.
+            with torch.no_grad():
+                x_self_cond = self.denoiser(n["x_t"], t.float()).detach()
+        x0 = self.denoiser(n["x_t"], t.float(), x_self_cond)
+        return self.loss_terms(x0, n["x_start"], n["x_start_mean"], ids, target_mask, t)

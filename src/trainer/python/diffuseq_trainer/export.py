@@ -1,0 +1,304 @@
+"""Export a model package (docs/model-format.md) from a checkpoint, or from an untrained model.
+
+    python3 -m diffuseq_trainer.export --checkpoint RUN/weights.pt --out models/NAME [--fp16] [--name N]
+    python3 -m diffuseq_trainer.export --random-init --data PREP_DIR --out models/_dev-random [--config F]
+
+Writes manifest.json, denoiser.onnx, rounding.onnx, embeddings.bin, tokenizer.json, tokenizer_config.json
+and parity/ (real validation batches with PyTorch's outputs, for the TypeScript side to check the ONNX
+files with onnxruntime-node; see PARITY.md beside this file). Uses the EMA weights.
+
+--fp16 stores embeddings.bin as float16 (the ONNX graphs stay float32: onnxruntime's CPU kernels for
+float16 are incomplete and slower, and the denoiser is small).
+"""
+import argparse
+import datetime
+import inspect
+import json
+import os
+import shutil
+import sys
+import warnings
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from . import ckpt as ckpt_io
+from .config import load_config, resolve_budget
+from .data import PreparedData, collate
+from .decode import round_tokens
+from .diffusion import DiffusionLoss
+from .model import Denoiser, count_parameters
+
+OPSET = 17
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+class DenoiserGraph(nn.Module):
+    """The exported signature: (x_t, t[, x_self_cond]) -> x0."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x_t, t, x_self_cond=None):
+        return self.model(x_t, t, x_self_cond)
+
+
+class RoundingGraph(nn.Module):
+    """Weight-free nearest-embedding rounding: argmax_v (x . E_v - 0.5 |E_v|^2)."""
+
+    def forward(self, x, embedding):
+        scores = torch.matmul(x, embedding.t()) - 0.5 * (embedding * embedding).sum(-1)
+        return torch.argmax(scores, dim=-1)
+
+
+def onnx_export(module, args, path, input_names, output_names, dynamic_axes):
+    kw = {}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kw["dynamo"] = False  # the TorchScript exporter: stable, dynamic axes as given, no onnxscript
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer/deprecation chatter; the graph is checked by the tests
+        torch.onnx.export(module, args, path, input_names=input_names, output_names=output_names,
+                          dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=True, **kw)
+
+
+def export_denoiser(model, path):
+    model.eval()
+    model.set_explicit_attention(True)
+    d = model.dim
+    x = torch.randn(2, 7, d)
+    t = torch.tensor([3.0, 1500.5])
+    names = ["x_t", "t"]
+    axes = {"x_t": {0: "batch", 1: "length"}, "t": {0: "batch"}, "x0": {0: "batch", 1: "length"}}
+    args = (x, t)
+    if model.self_conditioning:
+        names.append("x_self_cond")
+        axes["x_self_cond"] = {0: "batch", 1: "length"}
+        args = (x, t, torch.randn(2, 7, d))
+    with torch.no_grad():
+        onnx_export(DenoiserGraph(model), args, path, names, ["x0"], axes)
+
+
+def export_rounding(path, dim):
+    x, e = torch.randn(2, 5, dim), torch.randn(11, dim)
+    axes = {"x": {0: "batch", 1: "length"}, "embedding": {0: "vocab"}, "tokens": {0: "batch", 1: "length"}}
+    with torch.no_grad():
+        onnx_export(RoundingGraph(), (x, e), path, ["x", "embedding"], ["tokens"], axes)
+
+
+def embedding_matrix(model):
+    """V+1 rows: the tied token embedding, then the learned absorbing vector (row V)."""
+    with torch.no_grad():
+        return torch.cat([model.word_emb.weight, model.absorb[None, :]], dim=0).float().cpu().numpy()
+
+
+def write_raw(path, array, dtype):
+    np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<")).tofile(path)
+
+
+# ----- parity fixture ---------------------------------------------------------------------------------
+
+def parity_batches(examples, pad):
+    """4 batches of real validation examples with different B and L (training layout, no pad rounding)."""
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i][0]) + len(examples[i][1]))
+    n = len(order)
+    pick = lambda lo, k: [examples[order[min(n - 1, lo + j)]] for j in range(k)]
+    return [("batch0", pick(0, 1)), ("batch1", pick(n // 3, 3)), ("batch2", pick(n // 2, 8)),
+            ("batch3", pick(max(0, n - 2), 2))]
+
+
+def batch_timesteps(B, T, which):
+    """Integer and fractional timesteps spread over [0, T-1] (fractional ones test the float input)."""
+    if which == 0:
+        return torch.tensor([0.0])
+    base = torch.linspace(0, T - 1, B)
+    frac = torch.tensor([0.5 if (i % 2) else 0.0 for i in range(B)])
+    return torch.clamp(base + frac, max=T - 1.0)
+
+
+def write_parity(model, cfg, meta, examples, out_dir, emb_rows):
+    """Inputs made by the real forward process on real rows; expected outputs from PyTorch (eval mode)."""
+    pdir = os.path.join(out_dir, "parity")
+    os.makedirs(pdir, exist_ok=True)
+    T = cfg["diffusion"]["steps"]
+    tb = cfg["lengths"]["targetBudget"]
+    pad = int(meta["tokens"]["pad"])
+    max_len = int(meta["lengths"]["maxSource"]) + int(meta["lengths"]["maxTarget"])
+    diff = DiffusionLoss(model, T, cfg["diffusion"]["absorbingRate"], cfg["diffusion"]["schedule"])
+    gen = torch.Generator().manual_seed(20231010)
+    fx = lambda name, arr, dtype: {"file": name, "dtype": dtype, "shape": list(arr.shape)}
+    desc = {"formatVersion": 1, "tolerance": 1e-3, "selfConditioning": bool(model.self_conditioning),
+            "note": "raw little-endian arrays; x_t made by the training forward process at the given t "
+                    "(fractional t noised at floor(t)); x0 from PyTorch eval mode with the EMA weights",
+            "denoiser": [], "rounding": []}
+    model.eval()
+    model.set_explicit_attention(True)
+    for k, (name, exs) in enumerate(parity_batches(examples, pad)):
+        ids, mask = collate([(np.asarray(s), np.asarray(t)) for s, t in exs], pad, max_len,
+                            int(meta["lengths"]["maxTarget"]), tb["ratio"], tb["extra"], 1)
+        t = batch_timesteps(ids.shape[0], T, k)
+        with torch.no_grad():
+            x_t = diff.noised(ids, mask, t.floor().long(), generator=gen)["x_t"]
+            inputs = {"x_t": x_t.float(), "t": t.float()}
+            if model.self_conditioning:
+                sc = torch.zeros_like(x_t) if k == 0 else model(x_t, t)
+                inputs["x_self_cond"] = sc.float()
+                x0 = model(x_t, t, sc)
+            else:
+                x0 = model(x_t, t)
+        entry = {"name": name, "ids": ids.tolist(), "targetMask": mask.int().tolist(), "inputs": {}, "outputs": {}}
+        for key, val in inputs.items():
+            fname = f"{name}.{key}.f32.bin"
+            write_raw(os.path.join(pdir, fname), val.numpy(), "float32")
+            entry["inputs"][key] = fx(fname, val, "float32")
+        write_raw(os.path.join(pdir, f"{name}.x0.f32.bin"), x0.numpy(), "float32")
+        entry["outputs"]["x0"] = fx(f"{name}.x0.f32.bin", x0, "float32")
+        desc["denoiser"].append(entry)
+    # Rounding: clean embeddings of real rows plus noise, so the nearest token is unambiguous.
+    V = int(meta["vocabSize"])
+    emb = torch.from_numpy(emb_rows[:V].astype(np.float32))
+    ids, _ = collate([(np.asarray(s), np.asarray(t)) for s, t in examples[:2]], pad, max_len,
+                     int(meta["lengths"]["maxTarget"]), tb["ratio"], tb["extra"], 1)
+    x = emb[ids] + 0.1 * torch.randn(ids.shape + (emb.shape[1],), generator=gen)
+    tokens = round_tokens(x, emb)
+    write_raw(os.path.join(pdir, "round0.x.f32.bin"), x.numpy(), "float32")
+    write_raw(os.path.join(pdir, "round0.tokens.i64.bin"), tokens.numpy(), "int64")
+    desc["rounding"].append({"name": "round0", "inputs": {"x": fx("round0.x.f32.bin", x, "float32")},
+                             "embedding": "the first vocabSize rows of embeddings.bin, as float32",
+                             "ids": ids.tolist(),
+                             "outputs": {"tokens": fx("round0.tokens.i64.bin", tokens, "int64")}})
+    with open(os.path.join(pdir, "parity.json"), "w") as f:
+        json.dump(desc, f, indent=1)
+
+
+# ----- manifest ---------------------------------------------------------------------------------------
+
+def manifest(ck, model, name, description, note, emb_dtype):
+    cfg, meta = ck["config"], ck["meta"]
+    d = cfg["diffusion"]
+    V = int(meta["vocabSize"])
+    metrics = {k: v for k, v in (ck.get("metrics") or {}).items()}
+    return {
+        "format": "diffuseq-v2",
+        "formatVersion": 1,
+        "name": name,
+        "description": description,
+        "tasks": meta["tasks"],
+        "tokens": meta["tokens"],
+        "lengths": {"maxSource": int(meta["lengths"]["maxSource"]), "maxTarget": int(meta["lengths"]["maxTarget"]),
+                    "targetBudget": {"ratio": float(cfg["lengths"]["targetBudget"]["ratio"]),
+                                     "extra": int(cfg["lengths"]["targetBudget"]["extra"])}},
+        "embedding": {"file": "embeddings.bin", "dtype": emb_dtype, "vocabSize": V, "dim": model.dim,
+                      "absorbingRow": V},
+        "diffusion": {"schedule": d["schedule"], "steps": int(d["steps"]), "absorbingRate": float(d["absorbingRate"]),
+                      "predict": "x0", "selfConditioning": bool(d["selfConditioning"])},
+        "files": {"denoiser": "denoiser.onnx", "rounding": "rounding.onnx", "tokenizer": "tokenizer.json",
+                  "tokenizerConfig": "tokenizer_config.json"},
+        "model": {"parameters": count_parameters(model), "layers": cfg["model"]["layers"],
+                  "width": cfg["model"]["width"], "heads": cfg["model"]["heads"]},
+        "provenance": {
+            "data": [{"name": x.get("name"), "task": x.get("task"), "pairs": x.get("pairs"),
+                      "licence": x.get("licence")} for x in meta.get("data", [])],
+            "config": cfg,
+            "trainingSteps": int(ck.get("step", 0)),
+            "tokensSeen": int(ck.get("tokensSeen", 0)),
+            "device": ck.get("device", "none"),
+            "trainingSeconds": round(float(ck.get("trainingSeconds", 0.0)), 1),
+            "metrics": metrics,
+            "createdAt": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "note": note,
+        },
+    }
+
+
+def write_tokenizer(ck, data_dir, out_dir):
+    """Tokenizer files: from an explicit --data folder, else the copy inside the checkpoint, else the
+    data folder the checkpoint was trained on."""
+    stored = ck.get("tokenizer") or {}
+    for fname in ckpt_io.TOKENIZER_FILES:
+        dst = os.path.join(out_dir, fname)
+        if data_dir and os.path.exists(os.path.join(data_dir, fname)):
+            shutil.copyfile(os.path.join(data_dir, fname), dst)
+        elif fname in stored:
+            with open(dst, "w", encoding="utf-8") as f:
+                f.write(stored[fname])
+        elif ck.get("dataDir") and os.path.exists(os.path.join(ck["dataDir"], fname)):
+            shutil.copyfile(os.path.join(ck["dataDir"], fname), dst)
+        else:
+            log(f"warning: no {fname} in the data folder or the checkpoint; the package is incomplete")
+
+
+def export_package(ck, out_dir, fp16=False, name=None, description=None, note=None, data_dir=None):
+    os.makedirs(out_dir, exist_ok=True)
+    model = ckpt_io.build_model(ck).eval()
+    cfg = ck["config"]
+    export_denoiser(model, os.path.join(out_dir, "denoiser.onnx"))
+    export_rounding(os.path.join(out_dir, "rounding.onnx"), model.dim)
+    emb = embedding_matrix(model)
+    emb_dtype = "float16" if fp16 else "float32"
+    write_raw(os.path.join(out_dir, "embeddings.bin"), emb, emb_dtype)
+    emb_stored = emb.astype(np.float16).astype(np.float32) if fp16 else emb
+    write_tokenizer(ck, data_dir, out_dir)
+    examples = ck.get("validExamples") or []
+    if examples:
+        write_parity(model, cfg, ck["meta"], examples, out_dir, emb_stored)
+    else:
+        log("warning: no validation examples: parity/ not written")
+    man = manifest(ck, model, name or cfg.get("name", "model"), description or cfg.get("description", ""),
+                   note if note is not None else cfg.get("note", ""), emb_dtype)
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(man, f, indent=2)
+    return man
+
+
+def random_init_checkpoint(config_path, data_dir, seed=0):
+    """A checkpoint-like dict of an untrained model, for engine development."""
+    cfg = load_config(config_path)
+    data = PreparedData(data_dir)
+    resolve_budget(cfg, data.meta)
+    torch.manual_seed(seed)
+    model = Denoiser.from_config(cfg, data.vocab_size, data.max_len)
+    split = data.split("valid") if os.path.exists(os.path.join(data_dir, "valid.index.bin")) else data.split("train")
+    examples = [[e.tolist() for e in split.example(i)] for i in range(min(64, len(split)))]
+    cfg["data"]["dir"] = data_dir
+    return {"kind": "weights", "ema": model.state_dict(), "config": cfg, "meta": data.meta, "step": 0,
+            "tokensSeen": 0, "trainingSeconds": 0.0, "device": "none (untrained)", "metrics": {},
+            "tokenizer": ckpt_io.read_tokenizer_files(data_dir), "validExamples": examples,
+            "dataDir": os.path.abspath(data_dir)}
+
+
+def main(argv=None):
+    here = os.path.dirname(os.path.abspath(__file__))
+    default_cfg = os.path.normpath(os.path.join(here, "..", "..", "configs", "default.json"))
+    ap = argparse.ArgumentParser(description="Export a DiffuSeq-v2 model package (docs/model-format.md).")
+    ap.add_argument("--checkpoint", help="RUN/weights.pt or RUN/ckpt.pt")
+    ap.add_argument("--random-init", action="store_true", help="export an untrained model (needs --data)")
+    ap.add_argument("--config", default=default_cfg, help="config for --random-init (default: configs/default.json)")
+    ap.add_argument("--data", help="prepared data folder (tokenizer files; required with --random-init)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--fp16", action="store_true", help="store embeddings.bin as float16")
+    ap.add_argument("--name")
+    ap.add_argument("--description")
+    ap.add_argument("--note")
+    a = ap.parse_args(argv)
+    if a.random_init:
+        if not a.data:
+            ap.error("--random-init needs --data")
+        ck = random_init_checkpoint(a.config, a.data)
+        note = a.note if a.note is not None else "untrained random weights, for engine development only"
+        name = a.name or "dev-random"
+    elif a.checkpoint:
+        ck, note, name = ckpt_io.load(a.checkpoint), a.note, a.name
+    else:
+        ap.error("give --checkpoint or --random-init")
+    man = export_package(ck, a.out, fp16=a.fp16, name=name, description=a.description, note=note, data_dir=a.data)
+    print(json.dumps({"out": a.out, "parameters": man["model"]["parameters"], "step": man["provenance"]["trainingSteps"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The x0-predicting denoiser of DiffuSeq(-v2).
+
+Input: x_t [B, L, d] (source positions hold clean embeddings, target positions the noisy state),
+t [B] float timestep index in [0, T-1] (fractional allowed), optional x_self_cond [B, L, d].
+Output: x0 [B, L, d], the predicted clean embeddings at every position.
+
+Layout: d -> width up-projection (Linear-Tanh-Linear, as DiffuSeq) + learned position embedding +
+timestep MLP (added to every position) -> LayerNorm/dropout -> pre-LN bidirectional transformer ->
+final LayerNorm -> width -> d down-projection (Linear-Tanh-Linear, as DiffuSeq).
+
+The tied token embedding (V x d) and the learned soft absorbing vector (d) live here too, because
+they are trained with the network, but they are not part of the exported denoiser graph.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
+
+
+def timestep_embedding(t, dim, freqs):
+    """Sinusoidal features of a float timestep (the improved-diffusion formula), [B] -> [B, dim]."""
+    args = t.float()[:, None] * freqs[None, :]
+    emb = torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
+    if dim % 2:
+        emb = torch.cat([emb, torch.zeros_like(emb[:, :1])], dim=-1)
+    return emb
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, width, heads, dropout):
+        super().__init__()
+        assert width % heads == 0, "width must be divisible by heads"
+        self.heads = heads
+        self.head_dim = width // heads  # a Python int, so the ONNX trace keeps the scale a constant
+        self.qkv = nn.Linear(width, 3 * width)
+        self.proj = nn.Linear(width, width)
+        self.dropout = dropout
+        # The ONNX export (and torch 1.13) use the explicit matmul-softmax path.
+        self.explicit = not HAS_SDPA
+
+    def forward(self, x):
+        B, L, W = x.shape
+        hd = self.head_dim
+        q, k, v = self.qkv(x).reshape(B, L, 3, self.heads, hd).permute(2, 0, 3, 1, 4).unbind(0)
+        p = self.dropout if self.training else 0.0
+        if self.explicit:
+            att = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(hd))
+            att = torch.softmax(att, dim=-1)
+            if p > 0:
+                att = F.dropout(att, p=p)
+            y = torch.matmul(att, v)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p)
+        return self.proj(y.transpose(1, 2).reshape(B, L, W))
+
+
+class Block(nn.Module):
+    """Pre-LN transformer block: x + Attn(LN(x)), x + FFN(LN(x))."""
+
+    def __init__(self, width, heads, ffn_mult, dropout):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(width)
+        self.attn = SelfAttention(width, heads, dropout)
+        self.ln2 = nn.LayerNorm(width)
+        self.ffn = nn.Sequential(
+            nn.Linear(width, ffn_mult * width), nn.GELU(), nn.Linear(ffn_mult * width, width))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x):
+        x = x + self.drop(self.attn(self.ln1(x)))
+        x = x + self.drop(self.ffn(self.ln2(x)))
+        return x
+
+
+class Denoiser(nn.Module):
+    def __init__(self, vocab_size, max_len, num_timesteps, dim=128, width=256, layers=4, heads=4,
+                 ffn_mult=4, dropout=0.1, time_dim=128, self_conditioning=False):
+        super().__init__()
+        self.vocab_size, self.dim, self.width, self.max_len = vocab_size, dim, width, max_len
+        self.self_conditioning = self_conditioning
+        # Tied token embedding, N(0,1) as DiffuSeq (nn.Embedding's default init); logits = x . E^T.
+        self.word_emb = nn.Embedding(vocab_size, dim)
+        # DiffuSeq-v2's learned soft absorbing ([MASK]) state, exported as row V of embeddings.bin.
+        self.absorb = nn.Parameter(torch.randn(dim))
+        in_dim = 2 * dim if self_conditioning else dim
+        self.input_up_proj = nn.Sequential(nn.Linear(in_dim, width), nn.Tanh(), nn.Linear(width, width))
+        # The network sees t rescaled to [0, 1000) like DiffuSeq's rescale_timesteps, so the sinusoid
+        # frequencies suit any T.
+        self.t_scale = 1000.0 / num_timesteps
+        half = time_dim // 2
+        self.time_dim = time_dim
+        self.register_buffer(
+            "freqs", torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half),
+            persistent=False)
+        self.time_mlp = nn.Sequential(
+            nn.Linear(time_dim, 4 * width), nn.SiLU(), nn.Linear(4 * width, width))
+        self.pos_emb = nn.Embedding(max_len, width)
+        self.ln_in = nn.LayerNorm(width)
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList([Block(width, heads, ffn_mult, dropout) for _ in range(layers)])
+        self.ln_f = nn.LayerNorm(width)
+        self.output_down_proj = nn.Sequential(nn.Linear(width, width), nn.Tanh(), nn.Linear(width, dim))
+        self._init_weights()
+
+    def _init_weights(self):
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, std=0.02)
+                nn.init.zeros_(m.bias)
+        nn.init.normal_(self.pos_emb.weight, std=0.02)
+        # The word embedding keeps N(0, 1): its scale sets the signal-to-noise ratio of the schedule.
+
+    @classmethod
+    def from_config(cls, cfg, vocab_size, max_len):
+        m, dcfg = cfg["model"], cfg["diffusion"]
+        return cls(vocab_size, max_len, dcfg["steps"], dim=m["dim"], width=m["width"], layers=m["layers"],
+                   heads=m["heads"], ffn_mult=m["ffnMult"], dropout=m["dropout"], time_dim=m["timeDim"],
+                   self_conditioning=dcfg["selfConditioning"])
+
+    def set_explicit_attention(self, explicit=True):
+        """Use the matmul-softmax attention (for ONNX export); SDPA is used otherwise when available."""
+        for blk in self.blocks:
+            blk.attn.explicit = explicit or not HAS_SDPA
+
+    def get_embeds(self, ids):
+        return self.word_emb(ids)
+
+    def get_logits(self, x):
+        return torch.matmul(x, self.word_emb.weight.t())
+
+    def forward(self, x_t, t, x_self_cond=None):
+        if self.self_conditioning:
+            if x_self_cond is None:
+                x_self_cond = torch.zeros_like(x_t)
+            x_t = torch.cat([x_t, x_self_cond], dim=-1)
+        h = self.input_up_proj(x_t)
+        L = h.shape[1]
+        temb = self.time_mlp(timestep_embedding(t * self.t_scale, self.time_dim, self.freqs))
+        h = h + self.pos_emb.weight[:L].unsqueeze(0) + temb.unsqueeze(1)
+        h = self.drop(self.ln_in(h))
+        for blk in self.blocks:
+            h = blk(h)
+        return self.output_down_proj(self.ln_f(h))
+
+
+def count_parameters(model):
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,190 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT, copyPackage, requireTestModel } from './testModel';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'diffuseq.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function diffuseq(args: string[], opts: { input?: string; model?: string } = {}): Run {
+  const env = { ...process.env };
+  delete env.DIFFUSEQ_MODEL;
+  delete env.DIFFUSEQ_DEBUG;
+  if (opts.model) {
+    env.DIFFUSEQ_MODEL = opts.model;
+  }
+  const r = spawnSync(process.execPath, [BIN, ...args], { input: opts.input ?? '', env, encoding: 'utf8', timeout: 120000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A failure: non-zero exit, exactly one line on stderr, no stack trace. */
+function assertOneLineError(r: Run, code: number, pattern: RegExp): void {
+  assert.equal(r.code, code, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
+  assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  assert.match(lines[0], pattern);
+}
+
+describe('cli: diffuseq', function () {
+  this.timeout(120000);
+
+  describe('without a model', () => {
+    it('prints help for the command and each subcommand', () => {
+      const main = diffuseq(['--help']);
+      assert.equal(main.code, 0);
+      assert.match(main.stdout, /usage: diffuseq <command>/);
+      for (const cmd of ['rewrite', 'eval']) {
+        const r = diffuseq([cmd, '--help']);
+        assert.equal(r.code, 0);
+        assert.match(r.stdout, new RegExp(`usage: diffuseq ${cmd} --task`));
+      }
+      assert.equal(diffuseq([]).code, 2);
+    });
+
+    it('rejects bad flags with one line and exit code 2', () => {
+      const cases: [string[], RegExp][] = [
+        [['rewrite', '--task', 'paraphrase', '--steps', '0', 'hi'], /^diffuseq rewrite: --steps must be an integer from 1 to 50 \(got "0"\)$/],
+        [['rewrite', '--task', 'paraphrase', '--steps', '51', 'hi'], /--steps must be an integer from 1 to 50/],
+        [['rewrite', '--task', 'paraphrase', '--steps', 'ten', 'hi'], /--steps must be an integer/],
+        [['rewrite', '--task', 'paraphrase', '--order', '4', 'hi'], /--order must be an integer from 1 to 3 \(got "4"\)/],
+        [['rewrite', '--task', 'paraphrase', '--candidates', '0', 'hi'], /--candidates must be an integer from 1 to 64/],
+        [['rewrite', '--task', 'paraphrase', '--sampler', 'euler', 'hi'], /--sampler must be one of dpm, ddpm \(got "euler"\)/],
+        [['rewrite', '--task', 'paraphrase', '--noise', 'uniform', 'hi'], /--noise must be one of gaussian, absorbing/],
+        [['rewrite', '--task', 'paraphrase', '--solver', 'x', 'hi'], /--solver must be one of textbook, x0-reset/],
+        [['rewrite', '--task', 'paraphrase', '--provider', 'tpu', 'hi'], /--provider must be one of auto, cpu, cuda, dml, webgpu, coreml/],
+        [['rewrite', '--task', 'paraphrase', '--bogus', 'hi'], /^diffuseq rewrite: Unknown option '--bogus'/],
+        [['rewrite', '--task', 'paraphrase', '--steps'], /argument missing/],
+        [['rewrite', 'hi'], /--task is required/],
+        [['rewrite', '--task', 'paraphrase', '   '], /nothing to rewrite: the text is empty/],
+        [['eval', '--task', 'paraphrase'], /--data FILE\.jsonl is required/],
+        [['eval', '--task', 'paraphrase', '--data', 'x.jsonl', '--limit', '0'], /--limit must be an integer/],
+        [['frobnicate'], /unknown command "frobnicate"/],
+      ];
+      for (const [args, re] of cases) {
+        assertOneLineError(diffuseq(args), 2, re);
+      }
+      // Empty standard input is empty text too.
+      assertOneLineError(diffuseq(['rewrite', '--task', 'paraphrase'], { input: '\n' }), 2, /the text is empty/);
+    });
+
+    it('says when the model folder is missing', () => {
+      assertOneLineError(
+        diffuseq(['rewrite', '--task', 'paraphrase', '--model', '/nonexistent/model', 'hi']),
+        1,
+        /^diffuseq: \/nonexistent\/model: model folder not found \(from --model\)$/,
+      );
+      assertOneLineError(
+        diffuseq(['rewrite', '--task', 'paraphrase', 'hi'], { model: '/nonexistent/env-model' }),
+        1,
+        /\/nonexistent\/env-model: model folder not found \(from the DIFFUSEQ_MODEL environment variable\)/,
+      );
+    });
+
+    it('reads the data file before loading the model: unreadable and malformed files', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diffuseq-cli-'));
+      const bad = path.join(dir, 'bad.jsonl');
+      fs.writeFileSync(bad, '{"src":"a","trg":"b"}\n{"src": oops}\n');
+      assertOneLineError(diffuseq(['eval', '--task', 'paraphrase', '--data', bad]), 1, /bad\.jsonl:2: not valid JSON/);
+      assertOneLineError(
+        diffuseq(['eval', '--task', 'paraphrase', '--data', path.join(dir, 'missing.jsonl')]),
+        1,
+        /cannot read .*missing\.jsonl: no such file/,
+      );
+    });
+
+    it('dispatches prepare to the trainer', () => {
+      const r = diffuseq(['prepare', '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /usage: diffuseq prepare/);
+    });
+  });
+
+  describe('with a real model package', () => {
+    let model: string;
+    before(async function () {
+      model = await requireTestModel(this);
+    });
+
+    it('rewrite --json prints exactly the documented object', () => {
+      const r = diffuseq(['rewrite', '--task', 'paraphrase', '--candidates', '3', '--steps', '2', '--seed', '5', '--json', 'How can I be a good geologist?'], { model });
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.deepEqual(Object.keys(j), ['candidates', 'mbrIndex', 'diversity', 'timings', 'executionProvider', 'warnings']);
+      assert.equal(j.candidates.length, 3);
+      for (const c of j.candidates) {
+        assert.deepEqual(Object.keys(c), ['text', 'mbrScore']);
+      }
+      assert.deepEqual(Object.keys(j.diversity).sort(), ['dist1', 'div4', 'selfBleu']);
+      assert.deepEqual(Object.keys(j.timings), ['tokenize', 'network', 'solver', 'rounding', 'mbr', 'total']);
+      assert.equal(j.executionProvider, 'cpu');
+      // Same seed, same candidates; text from standard input works the same way.
+      const s = diffuseq(['rewrite', '--task', 'paraphrase', '--candidates', '3', '--steps', '2', '--seed', '5', '--json'], {
+        model,
+        input: 'How can I be a good geologist?\n',
+      });
+      assert.equal(s.code, 0, s.stderr);
+      assert.deepEqual(JSON.parse(s.stdout).candidates.map((c: { text: string }) => c.text), j.candidates.map((c: { text: string }) => c.text));
+    });
+
+    it('rewrite prints the MBR choice first, then the others, diversity and timings', () => {
+      const r = diffuseq(['rewrite', '--task', 'simplify', '--candidates', '3', '--steps', '2', '--seed', '1', 'Why is the sky blue?'], { model });
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n');
+      assert.match(lines[0], /^\* \[\d\] /);
+      assert.match(lines[1], /MBR score [\d.]+ \(chosen\)/);
+      assert.match(lines[2], /^ {2}\[\d\] /);
+      assert.match(r.stdout, /\ndiversity: self-BLEU [\d.]+ .*div-4 [\d.]+, dist-1 [\d.]+\n/);
+      assert.match(r.stdout, /\ntime: [\d.]+ ms on cpu \(network /);
+    });
+
+    it('names the model\'s tasks for an unknown task', () => {
+      assertOneLineError(diffuseq(['rewrite', '--task', 'summarize', 'hi'], { model }), 1, /^diffuseq: unknown task "summarize": this model supports /);
+    });
+
+    it('reports a manifest version mismatch in one line', () => {
+      const dir = copyPackage(model, 'cli-v2');
+      const p = path.join(dir, 'manifest.json');
+      const m = JSON.parse(fs.readFileSync(p, 'utf8'));
+      m.formatVersion = 2;
+      fs.writeFileSync(p, JSON.stringify(m));
+      assertOneLineError(
+        diffuseq(['rewrite', '--task', 'paraphrase', '--model', dir, 'hi']),
+        1,
+        /manifest\.json formatVersion 2 is not supported \(this engine reads 1\)$/,
+      );
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('eval --json and --out', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diffuseq-cli-eval-'));
+      const data = path.join(dir, 'd.jsonl');
+      fs.writeFileSync(
+        data,
+        '{"src":"How can I be a good geologist?","trg":"What should I do to be a great geologist?"}\n' +
+          '{"src":"Why is the sky blue?","refs":["What makes the sky blue?","Why does the sky look blue?"]}\n' +
+          '{"src":"not used","trg":"x"}\n',
+      );
+      const out = path.join(dir, 'report.json');
+      const r = diffuseq(['eval', '--task', 'paraphrase', '--data', data, '--limit', '2', '--candidates', '2', '--steps', '2', '--json', '--out', out], { model });
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.equal(j.examples, 2);
+      assert.ok('bleu' in j.mbr && 'bleu' in j.single && 'selfBleu' in j.diversity && 'msPerSentence' in j.timing);
+      assert.equal(j.results, undefined);
+      const full = JSON.parse(fs.readFileSync(out, 'utf8'));
+      assert.equal(full.results.length, 2);
+      assert.equal(full.results[0].candidates.length, 2);
+      const human = diffuseq(['eval', '--task', 'paraphrase', '--data', data, '--limit', '1', '--candidates', '2', '--steps', '1'], { model });
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stdout, /BLEU .*\n.*ROUGE-L/);
+    });
+  });
+});

@@ -1,0 +1,64 @@
+import * as assert from 'node:assert/strict';
+import { cleanDecoded, normalizeForCompare, restoreCase, targetBudget } from '../../src/engine/text';
+
+describe('engine/text', () => {
+  describe('targetBudget', () => {
+    it('is min(maxTarget, ceil(ratio·n) + extra)', () => {
+      assert.equal(targetBudget(10, 64, { ratio: 1.5, extra: 6 }), 21);
+      assert.equal(targetBudget(11, 64, { ratio: 1.5, extra: 6 }), 23); // ceil(16.5) = 17
+      assert.equal(targetBudget(62, 64, { ratio: 1.5, extra: 6 }), 64);
+      assert.equal(targetBudget(0, 64, { ratio: 1.5, extra: 6 }), 6);
+      assert.equal(targetBudget(0, 64, { ratio: 1, extra: 0 }), 1);
+    });
+  });
+
+  describe('cleanDecoded', () => {
+    it('strips special tokens and joins word pieces', () => {
+      assert.equal(cleanDecoded('[CLS] the un ##believ ##able story [SEP] [PAD] [PAD]'), 'the unbelievable story');
+      assert.equal(cleanDecoded('[PARA] hello [MASK] world [UNK]'), 'hello world');
+      assert.equal(cleanDecoded('##ing starts'), 'ing starts');
+    });
+    it('removes spaces before closing punctuation and after opening brackets', () => {
+      assert.equal(cleanDecoded('how are you ? fine , thanks !'), 'how are you? fine, thanks!');
+      assert.equal(cleanDecoded('a list : one ; two .'), 'a list: one; two.');
+      assert.equal(cleanDecoded('the city ( in sudan ) and [ more ]'), 'the city (in sudan) and [more]');
+    });
+    it("rejoins contractions", () => {
+      assert.equal(cleanDecoded("i don ' t know"), "i don't know");
+      assert.equal(cleanDecoded("i do n't know"), "i don't know");
+      assert.equal(cleanDecoded("it ' s mecca ' s gateway"), "it's mecca's gateway");
+      assert.equal(cleanDecoded("we ' re sure they ' ll come , i ' m told"), "we're sure they'll come, i'm told");
+      assert.equal(cleanDecoded("the students ' books"), "the students' books");
+    });
+    it('collapses whitespace', () => {
+      assert.equal(cleanDecoded('  a \n  b\t c  '), 'a b c');
+      assert.equal(cleanDecoded('[PAD] [SEP]'), '');
+    });
+    it('removes extra special strings given by the caller', () => {
+      assert.equal(cleanDecoded('<x> hi', ['<x>']), 'hi');
+    });
+  });
+
+  describe('restoreCase', () => {
+    it('capitalises the first letter like the source and keeps names', () => {
+      assert.equal(
+        restoreCase('jeddah is the gateway to mecca.', 'Jeddah is the principal gateway to Mecca, in Saudi Arabia.'),
+        'Jeddah is the gateway to Mecca.',
+      );
+    });
+    it('does not spread sentence-initial capitals', () => {
+      assert.equal(restoreCase('a view of the city.', 'The view of the city.'), 'A view of the city.');
+    });
+    it('keeps acronyms and upper-cases a lone i', () => {
+      assert.equal(restoreCase('i think nasa is right', 'Is NASA right?'), 'I think NASA is right');
+      assert.equal(restoreCase('i\'m here', 'here'), "I'm here");
+    });
+    it('leaves a lower-case source lower case', () => {
+      assert.equal(restoreCase('how do i learn', 'how can one learn'), 'how do I learn');
+    });
+  });
+
+  it('normalizeForCompare lower-cases and collapses whitespace', () => {
+    assert.equal(normalizeForCompare('  Hello   World '), 'hello world');
+  });
+});

@@ -1,0 +1,122 @@
+import math
+import unittest
+
+import torch
+import torch.nn.functional as F
+
+from diffuseq_trainer import schedule
+from diffuseq_trainer.diffusion import DiffusionLoss, absorb, q_sample
+from diffuseq_trainer.model import Denoiser
+
+T = 2000
+
+
+def make(V=30, d=8):
+    torch.manual_seed(0)
+    model = Denoiser(V, 40, T, dim=d, width=16, layers=1, heads=2, ffn_mult=2, dropout=0.0, time_dim=8)
+    return model, DiffusionLoss(model, T, absorbing_rate=0.5)
+
+
+def rows(B=4, L=12, src=5, V=30):
+    ids = torch.randint(0, V, (B, L))
+    mask = torch.zeros(B, L, dtype=torch.bool)
+    mask[:, src:] = True
+    return ids, mask
+
+
+class NoisingTest(unittest.TestCase):
+    def test_only_target_changes_source_bit_identical(self):
+        model, diff = make()
+        ids, mask = rows()
+        t = torch.tensor([0, 10, 1000, 1999])
+        with torch.no_grad():
+            n = diff.noised(ids, mask, t, generator=torch.Generator().manual_seed(1))
+        src = ~mask
+        self.assertTrue(torch.equal(n["x_t"][src], n["x_start"][src]), "source must be exactly x_start")
+        self.assertFalse(n["replaced"][src].any(), "absorbing must never touch the source")
+        self.assertTrue((n["x_t"][mask] != n["x_start"][mask]).all(), "every target position is noised")
+        # x_start is the embedding plus the tiny sqrt(1 - abar_0) noise
+        std0 = math.sqrt(1 - schedule.alphas_cumprod(T)[0])
+        dev = (n["x_start"] - n["x_start_mean"]).std().item()
+        self.assertAlmostEqual(dev, std0, delta=0.3 * std0)
+
+    def test_q_sample_formula(self):
+        ac = torch.tensor(schedule.alphas_cumprod(T), dtype=torch.float64)
+        sa, s1 = ac.sqrt().float(), (1 - ac).sqrt().float()
+        x = torch.randn(2, 6, 4)
+        noise = torch.randn(2, 6, 4)
+        mask = torch.zeros(2, 6, dtype=torch.bool)
+        mask[:, 3:] = True
+        t = torch.tensor([7, 1500])
+        out = q_sample(x, t, noise, mask, sa, s1)
+        for b in range(2):
+            expect = sa[t[b]] * x[b, 3:] + s1[t[b]] * noise[b, 3:]
+            self.assertTrue(torch.allclose(out[b, 3:], expect))
+            self.assertTrue(torch.equal(out[b, :3], x[b, :3]))
+
+    def test_absorbing_fraction_matches_rate(self):
+        s1 = torch.tensor((1 - schedule.alphas_cumprod(T)) ** 0.5, dtype=torch.float32)
+        gen = torch.Generator().manual_seed(3)
+        B, L, d = 400, 50, 4
+        mask = torch.zeros(B, L, dtype=torch.bool)
+        mask[:, 10:] = True
+        vec = torch.randn(d)
+        for ti in (0, 200, 1000, 1999):
+            x = torch.randn(B, L, d)
+            t = torch.full((B,), ti, dtype=torch.long)
+            xa, rep = absorb(x, vec, t, mask, s1, 0.5, generator=gen)
+            p = 0.5 * float(s1[ti])
+            frac = rep[mask].float().mean().item()
+            n = int(mask.sum())
+            self.assertLess(abs(frac - p), 5 * math.sqrt(p * (1 - p) / n) + 1e-4, f"t={ti}: {frac} vs {p}")
+            # replaced vectors equal exactly the absorbing embedding; others are untouched
+            self.assertTrue(torch.equal(xa[rep], vec.expand(int(rep.sum()), d)))
+            self.assertTrue(torch.equal(xa[~rep], x[~rep]))
+            self.assertFalse(rep[~mask].any())
+
+    def test_absorbed_vectors_feed_the_noising(self):
+        model, diff = make()
+        ids, mask = rows(B=64, L=30, src=5)
+        t = torch.full((64,), 1999)
+        with torch.no_grad():
+            n = diff.noised(ids, mask, t, generator=torch.Generator().manual_seed(5))
+        rep = n["replaced"]
+        self.assertTrue(rep.any())
+        self.assertTrue(torch.equal(n["x_absorbed"][rep], model.absorb.detach().expand(int(rep.sum()), -1)))
+
+
+class LossTest(unittest.TestCase):
+    def test_parts_equal_hand_computation(self):
+        model, diff = make(V=6, d=3)
+        ids = torch.tensor([[1, 2, 3, 4], [5, 0, 1, 2]])
+        mask = torch.tensor([[False, False, True, True], [False, True, True, True]])
+        t = torch.tensor([0, 17])
+        x_start = torch.randn(2, 4, 3)
+        x_mean = torch.randn(2, 4, 3)
+        x0 = torch.randn(2, 4, 3)
+        out = diff.loss_terms(x0, x_start, x_mean, ids, mask, t)
+        E = model.word_emb.weight.detach()
+        sa_last = math.sqrt(schedule.alphas_cumprod(T)[-1])
+        for b in range(2):
+            pos = [i for i in range(4) if mask[b, i]]
+            ref = x_mean if t[b] == 0 else x_start  # t == 0 rows regress onto the clean embedding mean
+            mse = sum(((x0[b, i] - ref[b, i]) ** 2).mean().item() for i in pos) / len(pos)
+            tT = sum(((sa_last * x_start[b, i]) ** 2).mean().item() for i in pos) / len(pos)
+            nll = sum(F.cross_entropy((x_start[b, i] @ E.t())[None], ids[b, i][None]).item() for i in pos) / len(pos)
+            self.assertAlmostEqual(out["mse"][b].item(), mse, places=5)
+            self.assertAlmostEqual(out["tT"][b].item(), tT, places=9)
+            self.assertAlmostEqual(out["nll"][b].item(), nll, places=5)
+            self.assertAlmostEqual(out["loss"][b].item(), mse + tT + nll, places=5)
+
+    def test_forward_backward_reaches_absorbing_vector(self):
+        model, diff = make()
+        ids, mask = rows(B=32, L=20, src=5)
+        terms = diff(ids, mask, torch.full((32,), 1999))
+        terms["loss"].mean().backward()
+        self.assertIsNotNone(model.absorb.grad)
+        self.assertGreater(model.absorb.grad.abs().sum().item(), 0)
+        self.assertEqual(set(terms), {"loss", "mse", "tT", "nll"})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,128 @@
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+import torch
+
+from diffuseq_trainer import ckpt as ckpt_io
+from diffuseq_trainer.decode import round_tokens
+from diffuseq_trainer.export import export_package, random_init_checkpoint
+
+from helpers import fake_data_dir, tiny_config
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write_cfg(cfg):
+    fd, path = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump(cfg, f)
+    return path
+
+
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def read(pdir, spec):
+    return np.fromfile(os.path.join(pdir, spec["file"]), dtype=np.dtype(spec["dtype"])).reshape(spec["shape"])
+
+
+class ExportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.out = tempfile.mkdtemp(prefix="dq-export-")
+        cfg = tiny_config()
+        cls.ck = random_init_checkpoint(write_cfg(cfg), fake_data_dir(), seed=3)
+        cls.man = export_package(cls.ck, cls.out, name="t")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.out, ignore_errors=True)
+
+    def test_files_and_manifest(self):
+        for f in ("manifest.json", "denoiser.onnx", "rounding.onnx", "embeddings.bin", "tokenizer.json",
+                  "tokenizer_config.json", "parity/parity.json"):
+            self.assertTrue(os.path.exists(os.path.join(self.out, f)), f)
+        m = load_json(os.path.join(self.out, "manifest.json"))
+        meta = self.ck["meta"]
+        self.assertEqual((m["format"], m["formatVersion"]), ("diffuseq-v2", 1))
+        self.assertEqual(m["tasks"], meta["tasks"])
+        self.assertEqual(m["tokens"], meta["tokens"])
+        self.assertEqual(m["embedding"]["absorbingRow"], meta["vocabSize"])
+        self.assertEqual(m["embedding"]["dim"], 8)
+        self.assertEqual(m["lengths"]["targetBudget"], self.ck["config"]["lengths"]["targetBudget"])
+        self.assertEqual(m["diffusion"], {"schedule": "sqrt", "steps": 100, "absorbingRate": 0.5, "predict": "x0",
+                                          "selfConditioning": False})
+        self.assertNotIn("parity", m["provenance"])
+        self.assertEqual(m["provenance"]["data"][0]["licence"], meta["data"][0]["licence"])
+        size = os.path.getsize(os.path.join(self.out, "embeddings.bin"))
+        self.assertEqual(size, (meta["vocabSize"] + 1) * 8 * 4)
+
+    def test_embeddings_rows(self):
+        V = self.ck["meta"]["vocabSize"]
+        emb = np.fromfile(os.path.join(self.out, "embeddings.bin"), dtype="<f4").reshape(V + 1, 8)
+        self.assertTrue(np.array_equal(emb[:V], self.ck["ema"]["word_emb.weight"].numpy()))
+        self.assertTrue(np.array_equal(emb[V], self.ck["ema"]["absorb"].numpy()))
+
+    def test_onnx_graphs(self):
+        den = onnx.load(os.path.join(self.out, "denoiser.onnx"))
+        onnx.checker.check_model(den)
+        self.assertEqual(den.opset_import[0].version, 17)
+        io = {v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+              for v in list(den.graph.input) + list(den.graph.output)}
+        self.assertEqual(io, {"x_t": ["batch", "length", 8], "t": ["batch"], "x0": ["batch", "length", 8]})
+        rnd = onnx.load(os.path.join(self.out, "rounding.onnx"))
+        onnx.checker.check_model(rnd)
+        self.assertEqual(len(rnd.graph.initializer), 0, "rounding.onnx carries no weights")
+        self.assertEqual(rnd.graph.output[0].type.tensor_type.elem_type, onnx.TensorProto.INT64)
+        self.assertEqual([i.name for i in rnd.graph.input], ["x", "embedding"])
+
+    def test_parity_fixture_matches_torch(self):
+        pdir = os.path.join(self.out, "parity")
+        desc = load_json(os.path.join(pdir, "parity.json"))
+        model = ckpt_io.build_model(self.ck).eval()
+        shapes = set()
+        self.assertGreaterEqual(len(desc["denoiser"]), 3)
+        for b in desc["denoiser"]:
+            x_t, t = read(pdir, b["inputs"]["x_t"]), read(pdir, b["inputs"]["t"])
+            shapes.add(x_t.shape[:2])
+            with torch.no_grad():
+                x0 = model(torch.from_numpy(x_t), torch.from_numpy(t)).numpy()
+            self.assertTrue(np.allclose(x0, read(pdir, b["outputs"]["x0"]), atol=1e-5))
+            # source positions of x_t are the clean(ish) embeddings, unchanged by noising
+            ids, mask = np.array(b["ids"]), np.array(b["targetMask"]).astype(bool)
+            self.assertEqual(ids.shape, x_t.shape[:2])
+        self.assertGreaterEqual(len({s[0] for s in shapes}), 3, "different batch sizes")
+        self.assertGreaterEqual(len({s[1] for s in shapes}), 3, "different lengths")
+        r = desc["rounding"][0]
+        V = self.ck["meta"]["vocabSize"]
+        emb = np.fromfile(os.path.join(self.out, "embeddings.bin"), dtype="<f4").reshape(V + 1, 8)[:V]
+        tokens = round_tokens(torch.from_numpy(read(pdir, r["inputs"]["x"])), torch.from_numpy(emb)).numpy()
+        self.assertTrue(np.array_equal(tokens, read(pdir, r["outputs"]["tokens"])))
+
+    def test_fp16_and_self_conditioning(self):
+        cfg = tiny_config()
+        cfg["diffusion"]["selfConditioning"] = True
+        ck = random_init_checkpoint(write_cfg(cfg), fake_data_dir(), seed=4)
+        out = tempfile.mkdtemp(prefix="dq-export-sc-")
+        try:
+            man = export_package(ck, out, fp16=True)
+            self.assertEqual(man["embedding"]["dtype"], "float16")
+            V = ck["meta"]["vocabSize"]
+            self.assertEqual(os.path.getsize(os.path.join(out, "embeddings.bin")), (V + 1) * 8 * 2)
+            den = onnx.load(os.path.join(out, "denoiser.onnx"))
+            self.assertEqual([i.name for i in den.graph.input], ["x_t", "t", "x_self_cond"])
+            desc = load_json(os.path.join(out, "parity", "parity.json"))
+            self.assertIn("x_self_cond", desc["denoiser"][1]["inputs"])
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
