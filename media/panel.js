@@ -1,0 +1,267 @@
+// @ts-check
+/* DiffuSeq candidates panel (webview). Renders the PanelState the extension sends
+ * (src/extension/panelState.ts) and keeps a copy with setState so a hidden panel comes back as it was.
+ * Text is only ever set with textContent: candidate text never becomes markup. */
+(function () {
+  // @ts-ignore acquireVsCodeApi is injected by VS Code
+  const vscode = acquireVsCodeApi();
+
+  /** @type {any} */
+  let state = vscode.getState() || undefined;
+
+  const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+  const el = (/** @type {string} */ tag, /** @type {string=} */ cls, /** @type {string=} */ text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+
+  const TASK_TITLE = { paraphrase: 'Paraphrase', simplify: 'Simplify' };
+
+  /** Candidate indices in display order (the MBR choice first; see panelState.ts displayOrder). */
+  function order(/** @type {any} */ it) {
+    return Array.isArray(it.order) && it.order.length === it.candidates.length ? it.order : it.candidates.map((/** @type {any} */ _c, /** @type {number} */ k) => k);
+  }
+
+  function positions() {
+    /** @type {Array<{item:number,candidate:number}>} */
+    const out = [];
+    if (!state) return out;
+    state.items.forEach((/** @type {any} */ it, /** @type {number} */ i) =>
+      order(it).forEach((c) => out.push({ item: i, candidate: c })),
+    );
+    return out;
+  }
+
+  function setFocus(/** @type {number} */ item, /** @type {number} */ candidate, /** @type {boolean} */ post) {
+    if (!state) return;
+    const it = state.items[item];
+    if (!it || candidate < 0 || candidate >= it.candidates.length) return;
+    state = { ...state, focus: { item, candidate } };
+    vscode.setState(state);
+    updateFocus(true);
+    if (post) vscode.postMessage({ type: 'focus', item, candidate });
+  }
+
+  function move(/** @type {number} */ delta) {
+    const all = positions();
+    if (!all.length || !state) return;
+    let at = all.findIndex((p) => p.item === state.focus.item && p.candidate === state.focus.candidate);
+    if (at < 0) at = 0;
+    const next = all[Math.min(all.length - 1, Math.max(0, at + delta))];
+    setFocus(next.item, next.candidate, true);
+  }
+
+  function fmt(/** @type {number} */ x, /** @type {number=} */ digits) {
+    return typeof x === 'number' && isFinite(x) ? x.toFixed(digits === undefined ? 3 : digits) : '–';
+  }
+
+  function renderDiff(/** @type {any[]} */ parts) {
+    const p = el('p', 'diff');
+    parts.forEach((part, k) => {
+      if (k > 0 && part.space !== false) p.appendChild(document.createTextNode(' '));
+      if (part.kind === 'same') p.appendChild(el('span', 'same', part.text));
+      else if (part.kind === 'added') {
+        const ins = el('ins', 'added', part.text);
+        ins.title = 'added';
+        p.appendChild(ins);
+      } else {
+        const del = el('del', 'removed', part.text);
+        del.title = 'removed';
+        p.appendChild(del);
+      }
+    });
+    return p;
+  }
+
+  function render() {
+    const items = $('items');
+    items.textContent = '';
+    const running = state && state.status === 'running';
+    $('title').textContent = state ? `${TASK_TITLE[/** @type {'paraphrase'|'simplify'} */ (state.task)] || state.task} · ${state.documentName}` : 'DiffuSeq';
+    const meta = [];
+    if (state) {
+      if (state.model) meta.push(`model ${state.model.name}`, state.model.executionProvider);
+      const s = state.settings;
+      meta.push(`${s.candidates} candidates`, `${s.steps} steps`, `order ${s.order}`, `seed ${s.seed}`);
+      if (state.elapsedMs !== undefined && state.status === 'done') meta.push(`${(state.elapsedMs / 1000).toFixed(1)} s`);
+    }
+    $('meta').textContent = meta.join(' · ');
+
+    const prog = $('progress');
+    prog.hidden = !running;
+    const pct = state ? Math.round((state.progress || 0) * 100) : 0;
+    prog.setAttribute('aria-valuenow', String(pct));
+    $('progress-bar').style.width = pct + '%';
+
+    const status = $('status');
+    status.className = 'status' + (state && state.message ? ' ' + state.message.kind : '');
+    status.textContent = !state
+      ? 'No rewrite yet: select text in an editor and run “DiffuSeq: Paraphrase Selection”.'
+      : state.message
+        ? state.message.text
+        : running
+          ? `${state.progressLabel} (${pct}%)`
+          : '';
+
+    /** @type {HTMLButtonElement} */ ($('regenerate')).disabled = !state || running;
+    const more = /** @type {HTMLButtonElement} */ ($('more-steps'));
+    more.disabled = !state || running || state.settings.steps >= 50;
+    if (state) more.textContent = state.settings.steps >= 50 ? 'More steps (at 50)' : `More steps (${Math.min(50, state.settings.steps * 2)})`;
+    $('cancel').hidden = !running;
+    $('rerun').hidden = !(state && state.stale);
+
+    if (!state) return;
+    const many = state.items.length > 1;
+    state.items.forEach((/** @type {any} */ it, /** @type {number} */ i) => {
+      const sec = el('section', 'item');
+      sec.setAttribute('aria-label', many ? `Selection ${i + 1} of ${state.items.length}` : 'Selection');
+      if (many) sec.appendChild(el('h2', 'item-title', `Selection ${i + 1} of ${state.items.length}`));
+      const orig = el('blockquote', 'original');
+      orig.appendChild(el('span', 'label', 'Original'));
+      orig.appendChild(el('span', 'text', it.original));
+      sec.appendChild(orig);
+      if (it.diversity) {
+        const d = it.diversity;
+        const div = el('p', 'diversity', `Diversity of the set: self-BLEU ${fmt(d.selfBleu)} (lower = more diverse) · distinct-4 ${fmt(d.div4)} · distinct-1 ${fmt(d.dist1)}`);
+        div.title = 'self-BLEU: mean BLEU of each candidate against the others. distinct-4: distinct 4-grams / all 4-grams over the set. distinct-1: mean distinct-unigram ratio per candidate.';
+        sec.appendChild(div);
+      }
+      for (const w of it.warnings || []) sec.appendChild(el('p', 'warning', w));
+      if (it.candidates.length) {
+        const list = el('ul', 'candidates');
+        list.id = `list-${i}`;
+        list.setAttribute('role', 'listbox');
+        list.setAttribute('aria-label', many ? `Candidates for selection ${i + 1}` : 'Candidates');
+        list.tabIndex = 0;
+        order(it).forEach((/** @type {number} */ k, /** @type {number} */ rank) => {
+          const c = it.candidates[k];
+          const li = el('li', 'candidate');
+          li.id = `c-${i}-${k}`;
+          li.setAttribute('role', 'option');
+          li.dataset.item = String(i);
+          li.dataset.candidate = String(k);
+          const isMbr = k === it.mbrIndex;
+          if (isMbr) li.classList.add('mbr');
+          if (it.applied === k) li.classList.add('applied');
+          li.setAttribute('aria-label', `Candidate ${rank + 1} of ${it.candidates.length}${isMbr ? ', MBR choice' : ''}${it.applied === k ? ', applied' : ''}, score ${fmt(c.mbrScore)}: ${c.text}`);
+          const head = el('div', 'cand-head');
+          const rankEl = el('span', 'rank', `#${rank + 1}`);
+          rankEl.title = `sample ${k + 1}`;
+          head.appendChild(rankEl);
+          if (isMbr) head.appendChild(el('span', 'badge', 'MBR choice'));
+          if (it.applied === k) head.appendChild(el('span', 'badge applied-badge', 'Applied'));
+          const score = el('span', 'score', `MBR score ${fmt(c.mbrScore)}`);
+          score.title = 'Mean sentence-BLEU against the other candidates (higher = more central)';
+          head.appendChild(score);
+          const actions = el('span', 'actions');
+          const apply = /** @type {HTMLButtonElement} */ (el('button', 'apply', 'Apply'));
+          apply.type = 'button';
+          apply.tabIndex = -1;
+          apply.setAttribute('aria-label', `Apply candidate ${rank + 1}`);
+          apply.addEventListener('click', (ev) => {
+            ev.stopPropagation();
+            setFocus(i, k, true);
+            vscode.postMessage({ type: 'apply', item: i, candidate: k });
+          });
+          const copy = /** @type {HTMLButtonElement} */ (el('button', 'copy secondary', 'Copy'));
+          copy.type = 'button';
+          copy.tabIndex = -1;
+          copy.setAttribute('aria-label', `Copy candidate ${rank + 1}`);
+          copy.addEventListener('click', (ev) => {
+            ev.stopPropagation();
+            vscode.postMessage({ type: 'copy', item: i, candidate: k });
+          });
+          actions.appendChild(apply);
+          actions.appendChild(copy);
+          head.appendChild(actions);
+          li.appendChild(head);
+          li.appendChild(renderDiff(c.diff));
+          li.addEventListener('click', () => setFocus(i, k, true));
+          li.addEventListener('dblclick', () => vscode.postMessage({ type: 'apply', item: i, candidate: k }));
+          list.appendChild(li);
+        });
+        list.addEventListener('focus', () => {
+          if (state.focus.item !== i) setFocus(i, Math.max(0, it.mbrIndex), true);
+        });
+        sec.appendChild(list);
+      } else if (running) {
+        sec.appendChild(el('p', 'placeholder', 'Sampling candidates…'));
+      }
+      items.appendChild(sec);
+    });
+    updateFocus(false);
+  }
+
+  function updateFocus(/** @type {boolean} */ moveDomFocus) {
+    if (!state) return;
+    document.querySelectorAll('[role=option]').forEach((o) => o.setAttribute('aria-selected', 'false'));
+    document.querySelectorAll('.candidate.focused').forEach((o) => o.classList.remove('focused'));
+    const id = `c-${state.focus.item}-${state.focus.candidate}`;
+    const li = document.getElementById(id);
+    const list = document.getElementById(`list-${state.focus.item}`);
+    if (!li || !list) return;
+    li.setAttribute('aria-selected', 'true');
+    li.classList.add('focused');
+    list.setAttribute('aria-activedescendant', id);
+    if (moveDomFocus || (document.activeElement === document.body && document.hasFocus())) list.focus({ preventScroll: true });
+    li.scrollIntoView({ block: 'nearest' });
+  }
+
+  document.addEventListener('keydown', (e) => {
+    const t = /** @type {HTMLElement} */ (e.target);
+    const onButton = t && t.tagName === 'BUTTON';
+    switch (e.key) {
+      case 'ArrowDown':
+      case 'ArrowRight':
+        if (onButton && e.key === 'ArrowRight') return;
+        e.preventDefault();
+        move(1);
+        return;
+      case 'ArrowUp':
+      case 'ArrowLeft':
+        if (onButton && e.key === 'ArrowLeft') return;
+        e.preventDefault();
+        move(-1);
+        return;
+      case 'Home':
+        e.preventDefault();
+        move(-1e9);
+        return;
+      case 'End':
+        e.preventDefault();
+        move(1e9);
+        return;
+      case 'Enter':
+        if (onButton || !state || state.status !== 'done') return;
+        e.preventDefault();
+        vscode.postMessage({ type: 'apply', item: state.focus.item, candidate: state.focus.candidate });
+        return;
+      case 'Escape':
+        e.preventDefault();
+        vscode.postMessage({ type: 'close' });
+        return;
+    }
+  });
+
+  $('regenerate').addEventListener('click', () => vscode.postMessage({ type: 'regenerate' }));
+  $('more-steps').addEventListener('click', () => vscode.postMessage({ type: 'moreSteps' }));
+  $('rerun').addEventListener('click', () => vscode.postMessage({ type: 'rerun' }));
+  $('cancel').addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
+
+  window.addEventListener('message', (event) => {
+    const m = event.data;
+    if (!m || typeof m !== 'object') return;
+    if (m.type === 'state') {
+      const focusChanged = !state || !m.state || state.runId !== m.state.runId || state.status !== m.state.status;
+      state = m.state;
+      vscode.setState(state);
+      render();
+      if (focusChanged && state && state.status === 'done') updateFocus(true);
+    }
+  });
+
+  render();
+  vscode.postMessage({ type: 'ready' });
+})();

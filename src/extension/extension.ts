@@ -1,0 +1,404 @@
+/**
+ * DiffuSeq Rewrite — VS Code entry point. Activation is lazy (the commands and the `diffuseq` task type)
+ * and cheap: it registers commands and reads settings; the engine process starts on the first rewrite.
+ */
+const moduleLoadedAt = performance.now();
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Task } from '../engine/types';
+import { EngineClient, HostLoadOptions, ModelInfo } from './engineClient';
+import { Log } from './log';
+import { listModelPackages, readManifestSummary, resolveActiveModel } from './models';
+import { CandidatesPanel } from './panel';
+import type { PanelState } from './panelState';
+import { INSTALL_LINE, probePython, ProbeResult } from './pythonProbe';
+import { RewriteController, RunOutcome } from './rewrite';
+import { readSettings, Settings } from './settings';
+import { TrainingTaskProvider, TrainTaskDefinition, workspaceRoot } from './taskProvider';
+import { configName, defaultOutDir, findCheckpoint, findExportedPackage, ResolvedTrain, TASK_TYPE } from './trainTasks';
+
+const ACTIVE_MODEL_KEY = 'diffuseq.activeModel';
+
+/** What activate() returns: used by the integration tests (and nothing else). */
+export interface DiffuSeqApi {
+  /** Milliseconds from this module's first line to the end of activate() (includes VS Code's own preparation in between). */
+  activationMs: number;
+  /** The parts: evaluating this module, VS Code preparing the ExtensionContext, activate() itself (ms). */
+  activation: { moduleMs: number; contextMs: number; activateMs: number };
+  panelState(): PanelState | undefined;
+  lastOutcome(): RunOutcome | undefined;
+  engine(): { pid: number | undefined; starts: number; model: ModelInfo | undefined } | undefined;
+  activeModel(): string | undefined;
+  /** Kills the engine process (tests of the crash/restart path). */
+  killEngine(signal?: NodeJS.Signals): boolean;
+  applyCandidate(item: number, candidate: number): Promise<boolean>;
+  /** Cancels the running rewrite (what the notification's Cancel button does). */
+  cancel(): void;
+  /** What "Re-run" does after a refused apply. */
+  rerun(): Promise<RunOutcome | undefined>;
+  /** The last "no Python with PyTorch" message shown, if any. */
+  lastMissingPython(): string | undefined;
+  /** The last training/export task process that ended: its run folder and exit code. */
+  lastTaskEnd(): { action: 'train' | 'export'; out: string; code: number | null } | undefined;
+}
+
+class DiffuSeqExtension implements vscode.Disposable {
+  readonly log = new Log();
+  private client: EngineClient | undefined;
+  private panel_: CandidatesPanel | undefined;
+  readonly rewrite: RewriteController;
+  readonly tasks: TrainingTaskProvider;
+  private readonly status: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private busy = false;
+  lastMissingPython: string | undefined;
+  lastTaskEnd: { action: 'train' | 'export'; out: string; code: number | null } | undefined;
+
+  constructor(private readonly ctx: vscode.ExtensionContext) {
+    this.status = vscode.window.createStatusBarItem('diffuseq.status', vscode.StatusBarAlignment.Right, 100);
+    this.status.name = 'DiffuSeq model';
+    this.status.command = 'diffuseq.selectModel';
+    this.rewrite = new RewriteController({
+      log: this.log,
+      panel: () => this.panel(),
+      ensureEngine: (s, report) => this.ensureEngine(s, report),
+      onBusy: (busy, fraction) => this.setBusy(busy, fraction),
+      showError: (m, e) => this.showError(m, e),
+    });
+    this.tasks = new TrainingTaskProvider({
+      extensionPath: ctx.extensionPath,
+      log: this.log,
+      onFinished: (def, resolved, code) => void this.onTaskFinished(def, resolved, code),
+      onMissingPython: (p) => void this.showMissingPython(p),
+    });
+    this.updateStatus();
+  }
+
+  panel(): CandidatesPanel {
+    if (!this.panel_) {
+      this.panel_ = new CandidatesPanel(this.ctx.extensionUri, {
+        apply: (i, c) => void this.rewrite.applyCandidate(i, c),
+        copy: (i, c) => void this.rewrite.copyCandidate(i, c),
+        regenerate: () => void this.rewrite.regenerate(),
+        moreSteps: () => void this.rewrite.moreSteps(),
+        rerun: () => void this.rewrite.rerun(),
+        cancel: () => this.rewrite.cancel(),
+      });
+      this.disposables.push(this.panel_);
+    }
+    return this.panel_;
+  }
+
+  settings(): Settings {
+    const c = vscode.workspace.getConfiguration('diffuseq');
+    return readSettings((k) => c.get(k));
+  }
+
+  bundledModelsDir(): string {
+    return path.join(this.ctx.extensionPath, 'models');
+  }
+
+  activeModelDir(): string | undefined {
+    const s = this.settings();
+    return resolveActiveModel(this.bundledModelsDir(), this.resolveUserPath(s.modelPath), this.ctx.globalState.get<string>(ACTIVE_MODEL_KEY));
+  }
+
+  private resolveUserPath(p: string): string {
+    if (!p) return '';
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const s = p.replace(/\$\{workspaceFolder\}/g, root ?? '').replace(/^~(?=$|[\\/])/, process.env.HOME ?? process.env.USERPROFILE ?? '~');
+    return path.isAbsolute(s) || !root ? s : path.join(root, s);
+  }
+
+  private hostPath(): string {
+    // The bundle ships dist/engineHost.js; a tsc-only development build runs out/src/extension/engineHostMain.js.
+    const bundled = path.join(this.ctx.extensionPath, 'dist', 'engineHost.js');
+    return fs.existsSync(bundled) ? bundled : path.join(__dirname, 'engineHostMain.js');
+  }
+
+  private getClient(): EngineClient {
+    if (!this.client) {
+      this.client = new EngineClient({
+        hostPath: this.hostPath(),
+        // ELECTRON_RUN_AS_NODE: inside desktop VS Code, fork runs the Electron binary as plain node.
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ORT_DISABLE_TELEMETRY: '1' },
+        // DIFFUSEQ_ENGINE_INSPECT=PORT: the engine process listens for a debugger (see .vscode/launch.json).
+        execArgv: process.env.DIFFUSEQ_ENGINE_INSPECT ? [`--inspect=${process.env.DIFFUSEQ_ENGINE_INSPECT}`] : [],
+        log: (line) => this.log.info(line),
+        onCrash: (e) => {
+          this.log.error(`${e.message}${e.stderrTail ? `\n${e.stderrTail}` : ''}`);
+          this.updateStatus();
+        },
+      });
+    }
+    return this.client;
+  }
+
+  async ensureEngine(s: Settings, report: (label: string) => void): Promise<{ client: EngineClient; model: ModelInfo }> {
+    const dir = this.activeModelDir();
+    if (!dir) {
+      throw new Error(
+        `no model package found (looked in ${this.bundledModelsDir()}${s.modelPath ? ` and ${s.modelPath}` : ''}). Set "diffuseq.modelPath" or run "DiffuSeq: Select Model…".`,
+      );
+    }
+    const client = this.getClient();
+    const opts: HostLoadOptions = { executionProvider: s.executionProvider };
+    if (!client.isLoaded(dir, opts) || !client.model) {
+      const crashed = client.lastCrash;
+      const summary = readManifestSummary(dir);
+      report(crashed ? 'Restarting the engine after a crash…' : `Loading model ${summary?.name ?? path.basename(dir)}…`);
+      const t0 = Date.now();
+      const model = await client.load(dir, opts);
+      this.log.info(`model "${model.name}" ready in ${Date.now() - t0} ms on ${model.executionProvider} (engine pid ${client.pid})`);
+      if (crashed) void vscode.window.showInformationMessage('DiffuSeq: the engine process was restarted after a crash.');
+      this.updateStatus();
+    }
+    return { client, model: client.model! };
+  }
+
+  setBusy(busy: boolean, fraction?: number): void {
+    this.busy = busy;
+    this.updateStatus(fraction);
+  }
+
+  updateStatus(fraction?: number): void {
+    const dir = this.activeModelDir();
+    const loaded = this.client?.model;
+    const name = loaded?.name ?? (dir ? readManifestSummary(dir)?.name ?? path.basename(dir) : undefined);
+    if (this.busy) {
+      this.status.text = `$(sync~spin) DiffuSeq ${Math.round((fraction ?? 0) * 100)}%`;
+    } else if (!name) {
+      this.status.text = '$(warning) DiffuSeq: no model';
+    } else {
+      this.status.text = `$(sparkle) ${name}${loaded ? ` · ${loaded.executionProvider}` : ''}`;
+    }
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**DiffuSeq Rewrite**\n\n`);
+    md.appendMarkdown(name ? `Model: \`${name}\`${dir ? ` (${dir})` : ''}\n\n` : 'No model package found.\n\n');
+    md.appendMarkdown(loaded ? `Execution provider: \`${loaded.executionProvider}\` (engine pid ${this.client?.pid})\n\n` : 'Engine not started yet (it starts on the first rewrite).\n\n');
+    if (loaded?.note) md.appendMarkdown(`${loaded.note}\n\n`);
+    md.appendMarkdown('Click to select another model.');
+    this.status.tooltip = md;
+    this.status.show();
+  }
+
+  showError(message: string, error?: unknown): void {
+    this.log.error(message, error);
+    void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
+      if (choice === 'Show Log') this.log.show();
+    });
+  }
+
+  async selectModel(): Promise<void> {
+    const s = this.settings();
+    const current = this.activeModelDir();
+    const entries = listModelPackages(this.bundledModelsDir(), this.resolveUserPath(s.modelPath));
+    type Item = vscode.QuickPickItem & { dir?: string; browse?: boolean };
+    const items: Item[] = entries.map((e) => ({
+      label: `${e.dir === current ? '$(check) ' : ''}${e.name}`,
+      description: e.source === 'bundled' ? 'bundled' : 'from diffuseq.modelPath',
+      detail: [e.description, e.note, e.dir].filter(Boolean).join(' — '),
+      dir: e.dir,
+    }));
+    items.push({ label: '$(folder-opened) Browse for a model package folder…', browse: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: 'DiffuSeq: Select Model',
+      placeHolder: entries.length ? 'Model package to use for rewriting' : 'No model packages found: browse for one',
+      matchOnDetail: true,
+    });
+    if (!pick) return;
+    let dir = pick.dir;
+    if (pick.browse) {
+      const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use This Model', title: 'Model package folder (with manifest.json)' });
+      if (!uris?.length) return;
+      dir = uris[0].fsPath;
+      if (!readManifestSummary(dir)) {
+        void vscode.window.showErrorMessage(`DiffuSeq: ${dir} is not a model package (no manifest.json).`);
+        return;
+      }
+    }
+    if (dir) await this.setActiveModel(dir);
+  }
+
+  async setActiveModel(dir: string): Promise<void> {
+    await this.ctx.globalState.update(ACTIVE_MODEL_KEY, dir);
+    this.log.info(`active model: ${dir}`);
+    this.updateStatus();
+    const name = readManifestSummary(dir)?.name ?? path.basename(dir);
+    void vscode.window.setStatusBarMessage(`DiffuSeq: using model ${name}`, 4000);
+  }
+
+  async showMissingPython(p: Extract<ProbeResult, { ok: false }>): Promise<void> {
+    this.log.error(p.message);
+    this.lastMissingPython = p.message;
+    const choice = await vscode.window.showErrorMessage(`DiffuSeq: ${p.message}`, 'Open Training Guide', 'Copy Install Command');
+    if (choice === 'Open Training Guide') await this.openTrainingGuide();
+    else if (choice === 'Copy Install Command') await vscode.env.clipboard.writeText(INSTALL_LINE);
+  }
+
+  async openTrainingGuide(): Promise<void> {
+    const candidates = [
+      ...(vscode.workspace.workspaceFolders ?? []).map((f) => path.join(f.uri.fsPath, 'docs', 'training.md')),
+      path.join(this.ctx.extensionPath, 'docs', 'training.md'),
+    ];
+    const file = candidates.find((f) => fs.existsSync(f));
+    if (!file) {
+      void vscode.window.showWarningMessage('DiffuSeq: docs/training.md was not found.');
+      return;
+    }
+    const uri = vscode.Uri.file(file);
+    try {
+      await vscode.commands.executeCommand('markdown.showPreview', uri);
+    } catch {
+      await vscode.window.showTextDocument(uri);
+    }
+  }
+
+  /** "Train Model…": Python check, config pick, data folder, run the task. */
+  async trainModel(): Promise<vscode.TaskExecution | undefined> {
+    const probe = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'DiffuSeq: checking for Python with PyTorch…' },
+      () => probePython(),
+    );
+    if (!probe.ok) {
+      void this.showMissingPython(probe);
+      return undefined;
+    }
+    this.log.info(`training: Python ${probe.pythonVersion} (${probe.python}), torch ${probe.torch}, cuda ${probe.cuda}`);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const root = workspaceRoot(folder);
+    const configs = await this.tasks.configFiles(root);
+    if (configs.length === 0) {
+      void vscode.window.showErrorMessage('DiffuSeq: no training configs found (src/trainer/configs/*.json or *.diffuseq.json in the workspace).');
+      return undefined;
+    }
+    const cfg = await vscode.window.showQuickPick(
+      configs.map((f) => ({ label: configName(f), description: path.relative(root, f).startsWith('..') ? f : path.relative(root, f), file: f })),
+      { title: 'DiffuSeq: Train Model (1/2): training config', placeHolder: 'Config' },
+    );
+    if (!cfg) return undefined;
+    const data = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      openLabel: 'Train on This Data',
+      title: 'DiffuSeq: Train Model (2/2): prepared data folder (diffuseq prepare --out DIR)',
+      defaultUri: folder?.uri,
+    });
+    if (!data?.length) return undefined;
+    const def: TrainTaskDefinition = {
+      type: TASK_TYPE,
+      config: cfg.file,
+      data: data[0].fsPath,
+      out: defaultOutDir(cfg.file, root),
+    };
+    const task = this.tasks.build(def, folder ?? vscode.TaskScope.Workspace);
+    return vscode.tasks.executeTask(task);
+  }
+
+  private async onTaskFinished(def: TrainTaskDefinition, resolved: ResolvedTrain, code: number | null): Promise<void> {
+    this.lastTaskEnd = { action: def.action ?? 'train', out: resolved.out, code };
+    const pkg = findExportedPackage(resolved.out);
+    if (pkg) {
+      const name = readManifestSummary(pkg)?.name ?? path.basename(pkg);
+      const choice = await vscode.window.showInformationMessage(`DiffuSeq: model package "${name}" is ready at ${pkg}. Use it as the active model?`, 'Use Model');
+      if (choice === 'Use Model') await this.setActiveModel(pkg);
+      return;
+    }
+    if (def.action === 'export') return;
+    const ckpt = findCheckpoint(resolved.out);
+    if (!ckpt) return;
+    const verb = code === 0 ? 'finished' : 'stopped';
+    const choice = await vscode.window.showInformationMessage(
+      `DiffuSeq: training ${verb}; checkpoint at ${ckpt}. Export it as a model package?`,
+      'Export',
+    );
+    if (choice !== 'Export') return;
+    const exportDef: TrainTaskDefinition = { type: TASK_TYPE, config: def.config, action: 'export', checkpoint: ckpt, out: path.join(resolved.out, 'package') };
+    await vscode.tasks.executeTask(this.tasks.build(exportDef, vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Workspace));
+  }
+
+  register(): void {
+    const reg = (id: string, fn: (...a: unknown[]) => unknown) => this.disposables.push(vscode.commands.registerCommand(id, fn));
+    const rewrite = (task: Task) => () => this.rewrite.rewriteSelections(task);
+    reg('diffuseq.paraphrase', rewrite('paraphrase'));
+    reg('diffuseq.simplify', rewrite('simplify'));
+    reg('diffuseq.showCandidates', () => {
+      if (!this.panel_?.state) {
+        void vscode.window.showInformationMessage('DiffuSeq: no candidates yet. Select text and run "DiffuSeq: Paraphrase Selection".');
+        return;
+      }
+      this.panel().show(true);
+    });
+    reg('diffuseq.selectModel', () => this.selectModel());
+    reg('diffuseq.trainModel', () => this.trainModel());
+    reg('diffuseq.showLog', () => this.log.show());
+    this.disposables.push(
+      vscode.tasks.registerTaskProvider(TASK_TYPE, this.tasks),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('diffuseq')) this.updateStatus();
+      }),
+      this.status,
+      this.log,
+    );
+  }
+
+  api(activationMs: number, activation: DiffuSeqApi['activation']): DiffuSeqApi {
+    return {
+      activationMs,
+      activation,
+      panelState: () => this.panel_?.state,
+      lastOutcome: () => this.rewrite.lastOutcome,
+      engine: () => (this.client ? { pid: this.client.pid, starts: this.client.starts, model: this.client.model } : undefined),
+      activeModel: () => this.activeModelDir(),
+      killEngine: (signal = 'SIGKILL') => {
+        const pid = this.client?.pid;
+        if (!pid) return false;
+        process.kill(pid, signal);
+        return true;
+      },
+      applyCandidate: (i, c) => this.rewrite.applyCandidate(i, c),
+      cancel: () => this.rewrite.cancel(),
+      rerun: () => this.rewrite.rerun(),
+      lastMissingPython: () => this.lastMissingPython,
+      lastTaskEnd: () => this.lastTaskEnd,
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    this.rewrite.cancel();
+    this.tasks.stopAll();
+    await this.client?.dispose();
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+let instance: DiffuSeqExtension | undefined;
+
+export function activate(ctx: vscode.ExtensionContext): DiffuSeqApi {
+  const t0 = performance.now();
+  const ext = new DiffuSeqExtension(ctx);
+  instance = ext;
+  ext.register();
+  ctx.subscriptions.push(ext);
+  const end = performance.now();
+  const activationMs = end - moduleLoadedAt;
+  ext.log.info(
+    `activated in ${activationMs.toFixed(1)} ms: module evaluation ${(moduleEvaluatedAt - moduleLoadedAt).toFixed(1)} ms, ` +
+      `VS Code preparing the extension context ${(t0 - moduleEvaluatedAt).toFixed(1)} ms, activate() ${(end - t0).toFixed(1)} ms; the engine is not started`,
+  );
+  return ext.api(activationMs, { moduleMs: moduleEvaluatedAt - moduleLoadedAt, contextMs: t0 - moduleEvaluatedAt, activateMs: end - t0 });
+}
+
+export async function deactivate(): Promise<void> {
+  await instance?.shutdown();
+  instance = undefined;
+}
+
+/** Last statement of the module: everything above (imports included) has been evaluated. */
+const moduleEvaluatedAt = performance.now();

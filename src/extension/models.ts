@@ -1,0 +1,89 @@
+/**
+ * Finding model packages (folders with a manifest.json, docs/model-format.md) for "Select Model…" and
+ * for choosing the active model. Plain node fs, no vscode.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface ModelPackageEntry {
+  dir: string;
+  name: string;
+  description: string;
+  note?: string;
+  /** Where it was found: the extension's models/ folder or the configured path. */
+  source: 'bundled' | 'configured';
+}
+
+export function readManifestSummary(dir: string): { name: string; description: string; note?: string } | undefined {
+  const file = path.join(dir, 'manifest.json');
+  let raw: string;
+  try {
+    raw = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const m = JSON.parse(raw) as { name?: unknown; description?: unknown; format?: unknown; provenance?: { note?: unknown } };
+    if (m.format !== undefined && m.format !== 'diffuseq-v2') return undefined;
+    return {
+      name: typeof m.name === 'string' && m.name ? m.name : path.basename(dir),
+      description: typeof m.description === 'string' ? m.description : '',
+      note: typeof m.provenance?.note === 'string' ? m.provenance.note : undefined,
+    };
+  } catch {
+    return { name: path.basename(dir), description: 'manifest.json is not valid JSON' };
+  }
+}
+
+export function isModelPackage(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'manifest.json'));
+}
+
+/** `root` itself when it is a package, else its immediate sub-folders that are packages (sorted by name). */
+export function findPackagesIn(root: string, source: ModelPackageEntry['source']): ModelPackageEntry[] {
+  if (!root) return [];
+  const abs = path.resolve(root);
+  const one = readManifestSummary(abs);
+  if (one) return [{ dir: abs, ...one, source }];
+  let names: string[];
+  try {
+    names = fs.readdirSync(abs, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+  names.sort();
+  const out: ModelPackageEntry[] = [];
+  for (const n of names) {
+    const dir = path.join(abs, n);
+    const s = readManifestSummary(dir);
+    if (s) out.push({ dir, ...s, source });
+  }
+  return out;
+}
+
+/** All packages: the configured path's first, then the bundled ones; duplicates (same folder) removed. */
+export function listModelPackages(bundledRoot: string, configuredPath: string): ModelPackageEntry[] {
+  const seen = new Set<string>();
+  const out: ModelPackageEntry[] = [];
+  for (const e of [...findPackagesIn(configuredPath, 'configured'), ...findPackagesIn(bundledRoot, 'bundled')]) {
+    if (seen.has(e.dir)) continue;
+    seen.add(e.dir);
+    out.push(e);
+  }
+  return out;
+}
+
+/**
+ * The package to use: the chosen one (Select Model…) while it still exists; else the configured path when
+ * it is a package; else the bundled `default`; else the first package found (configured, then bundled,
+ * where names starting with `_` — test packages — come last).
+ */
+export function resolveActiveModel(bundledRoot: string, configuredPath: string, chosen: string | undefined): string | undefined {
+  if (chosen && isModelPackage(chosen)) return path.resolve(chosen);
+  if (configuredPath && isModelPackage(configuredPath)) return path.resolve(configuredPath);
+  const def = path.join(bundledRoot, 'default');
+  if (isModelPackage(def)) return path.resolve(def);
+  const all = listModelPackages(bundledRoot, configuredPath);
+  const regular = all.filter((e) => !path.basename(e.dir).startsWith('_'));
+  return (regular[0] ?? all[0])?.dir;
+}

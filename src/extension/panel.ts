@@ -1,0 +1,147 @@
+/**
+ * The candidates webview panel: holds the PanelState (via the pure reducer), sends it to media/panel.js,
+ * and forwards the webview's requests (apply, copy, regenerate…) to the controller.
+ */
+import * as vscode from 'vscode';
+import { makeNonce, panelHtml } from './panelHtml';
+import { PanelAction, PanelState, reducePanel } from './panelState';
+
+export const PANEL_VIEW_TYPE = 'diffuseq.candidates';
+
+export type WebviewRequest =
+  | { type: 'ready' }
+  | { type: 'focus'; item: number; candidate: number }
+  | { type: 'apply'; item: number; candidate: number }
+  | { type: 'copy'; item: number; candidate: number }
+  | { type: 'regenerate' }
+  | { type: 'moreSteps' }
+  | { type: 'rerun' }
+  | { type: 'cancel' }
+  | { type: 'close' };
+
+export interface PanelHandlers {
+  apply(item: number, candidate: number): void;
+  copy(item: number, candidate: number): void;
+  regenerate(): void;
+  moreSteps(): void;
+  rerun(): void;
+  cancel(): void;
+}
+
+export class CandidatesPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private _state: PanelState | undefined;
+  /** Listeners of the current webview panel (disposed with it). */
+  private panelDisposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly handlers: PanelHandlers,
+  ) {}
+
+  get state(): PanelState | undefined {
+    return this._state;
+  }
+
+  get visible(): boolean {
+    return !!this.panel?.visible;
+  }
+
+  get isOpen(): boolean {
+    return !!this.panel;
+  }
+
+  dispatch(action: PanelAction): void {
+    const next = reducePanel(this._state, action);
+    if (next === this._state) return;
+    this._state = next;
+    void this.post();
+  }
+
+  /** Opens the panel (or reveals it). `focus`: give it keyboard focus. */
+  show(focus: boolean): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, !focus);
+      return;
+    }
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'DiffuSeq Candidates',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: !focus },
+      { enableScripts: true, localResourceRoots: [media], retainContextWhenHidden: false, enableFindWidget: false },
+    );
+    this.panel = panel;
+    const webview = panel.webview;
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css')).toString(),
+      nonce: makeNonce(),
+    });
+    this.panelDisposables.push(
+      webview.onDidReceiveMessage((m: WebviewRequest) => this.onMessage(m)),
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.panelDisposables.forEach((d) => d.dispose());
+        this.panelDisposables = [];
+      }),
+    );
+  }
+
+  /** Focus the panel's list (keyboard) — used when results arrive. */
+  focus(): void {
+    this.panel?.reveal(undefined, false);
+  }
+
+  close(): void {
+    this.panel?.dispose();
+  }
+
+  private async post(): Promise<void> {
+    if (!this.panel) return;
+    try {
+      await this.panel.webview.postMessage({ type: 'state', state: this._state });
+    } catch {
+      /* disposed meanwhile */
+    }
+  }
+
+  private onMessage(m: WebviewRequest): void {
+    if (!m || typeof m !== 'object') return;
+    switch (m.type) {
+      case 'ready':
+        // A (re)created webview — first open, or shown again after being hidden — gets the state.
+        void this.post();
+        return;
+      case 'focus':
+        this._state = reducePanel(this._state, { type: 'focus', item: m.item, candidate: m.candidate });
+        return;
+      case 'apply':
+        this.handlers.apply(m.item, m.candidate);
+        return;
+      case 'copy':
+        this.handlers.copy(m.item, m.candidate);
+        return;
+      case 'regenerate':
+        this.handlers.regenerate();
+        return;
+      case 'moreSteps':
+        this.handlers.moreSteps();
+        return;
+      case 'rerun':
+        this.handlers.rerun();
+        return;
+      case 'cancel':
+        this.handlers.cancel();
+        return;
+      case 'close':
+        this.close();
+        return;
+    }
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+  }
+}

@@ -1,0 +1,355 @@
+/**
+ * The rewrite flow: selections → engine process → candidates panel or direct apply, with a cancellable
+ * progress notification, the apply guard, and one clear error notification per failure.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RewriteResult, Task } from '../engine/types';
+import { decideApplyAll } from './applyGuard';
+import { CancelledError, EngineClient, EngineCrashedError, HostLoadOptions, ModelInfo } from './engineClient';
+import { Log } from './log';
+import { CandidatesPanel } from './panel';
+import { runProgress } from './panelState';
+import { moreSteps, randomSeed, readSettings, Settings } from './settings';
+
+/** One selection being rewritten: where it is and what text it expects there. */
+export interface RewriteTarget {
+  uri: vscode.Uri;
+  range: vscode.Range;
+  /** The text the run read from the range. */
+  original: string;
+  /** The text that must be at `range` for an apply: `original`, or the last applied candidate. */
+  expected: string;
+  /** Document version when `expected` was read/written. */
+  version: number;
+}
+
+interface RunSpec {
+  task: Task;
+  targets: RewriteTarget[];
+  seed: number;
+  steps: number;
+  candidates: number;
+  order: 1 | 2 | 3;
+}
+
+export interface RunOutcome {
+  status: 'done' | 'cancelled' | 'error';
+  results?: RewriteResult[];
+  error?: Error;
+}
+
+const TASK_TITLE: Record<Task, string> = { paraphrase: 'Paraphrase', simplify: 'Simplify' };
+
+export interface RewriteDeps {
+  log: Log;
+  panel: () => CandidatesPanel;
+  /** Starts (or reuses) the engine client with the active model loaded. */
+  ensureEngine(settings: Settings, report: (label: string) => void): Promise<{ client: EngineClient; model: ModelInfo }>;
+  onBusy(busy: boolean, fraction?: number): void;
+  showError(message: string, error?: unknown): void;
+}
+
+export class RewriteController {
+  private runCounter = 0;
+  private current: { id: number; cts: vscode.CancellationTokenSource } | undefined;
+  /** The run whose candidates the panel shows (panel mode): Apply, Copy, Regenerate and More steps use it. */
+  private panelSpec: { runId: number; spec: RunSpec } | undefined;
+  /** The run an apply was last refused for: Re-run rewrites its selections again. */
+  private refusedSpec: RunSpec | undefined;
+  /** The outcome of the last finished run (tests). */
+  lastOutcome: RunOutcome | undefined;
+
+  constructor(private readonly deps: RewriteDeps) {}
+
+  get running(): boolean {
+    return !!this.current;
+  }
+
+  /** Command entry: rewrite the active editor's selections. */
+  async rewriteSelections(task: Task): Promise<RunOutcome | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage('DiffuSeq: open a document and select the text to rewrite.');
+      return undefined;
+    }
+    const targets = targetsFromSelections(editor);
+    if (targets.length === 0) {
+      void vscode.window.showInformationMessage('DiffuSeq: select the text to rewrite first.');
+      return undefined;
+    }
+    const s = this.settings();
+    return this.run({ task, targets, seed: s.seed ?? randomSeed(), steps: s.steps, candidates: s.candidates, order: s.order });
+  }
+
+  /** Same selections, new random seed. */
+  regenerate(): Promise<RunOutcome | undefined> {
+    const spec = this.panelSpec?.spec;
+    if (!spec) return Promise.resolve(undefined);
+    return this.run({ ...spec, targets: spec.targets.map(resetTarget), seed: randomSeed() }, true);
+  }
+
+  /** Same selections and seed, twice the steps (capped at 50). */
+  moreSteps(): Promise<RunOutcome | undefined> {
+    const spec = this.panelSpec?.spec;
+    if (!spec) return Promise.resolve(undefined);
+    return this.run({ ...spec, targets: spec.targets.map(resetTarget), steps: moreSteps(spec.steps) }, true);
+  }
+
+  /**
+   * After a refused apply: rewrite again from the document's current text — the editor's selections when
+   * there are any in that document, else the recorded ranges as they are now.
+   */
+  async rerun(): Promise<RunOutcome | undefined> {
+    const spec = this.refusedSpec ?? this.panelSpec?.spec;
+    if (!spec) return undefined;
+    this.refusedSpec = undefined;
+    const fromPanel = spec === this.panelSpec?.spec;
+    const uri = spec.targets[0].uri;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    let targets = editor ? targetsFromSelections(editor) : [];
+    if (targets.length === 0) {
+      targets = spec.targets
+        .map((t) => doc.validateRange(t.range))
+        .filter((r) => !r.isEmpty)
+        .map((range) => makeTarget(doc, range));
+    }
+    if (targets.length === 0) {
+      void vscode.window.showInformationMessage('DiffuSeq: select the text to rewrite first.');
+      return undefined;
+    }
+    return this.run({ ...spec, targets }, fromPanel);
+  }
+
+  cancel(): void {
+    this.current?.cts.cancel();
+  }
+
+  private settings(): Settings {
+    const c = vscode.workspace.getConfiguration('diffuseq');
+    return readSettings((k) => c.get(k));
+  }
+
+  /** `fromPanel`: started by the panel's buttons, so its results go to the panel whatever applyMode says. */
+  private async run(spec: RunSpec, fromPanel = false): Promise<RunOutcome> {
+    // One run at a time: a new one replaces the running one.
+    this.current?.cts.cancel();
+    const id = ++this.runCounter;
+    const cts = new vscode.CancellationTokenSource();
+    this.current = { id, cts };
+    const settings = this.settings();
+    const usePanel = fromPanel || settings.applyMode === 'panel';
+    if (usePanel) this.panelSpec = { runId: id, spec };
+    const doc = await vscode.workspace.openTextDocument(spec.targets[0].uri);
+    const documentName = path.basename(doc.uri.path) || doc.uri.toString();
+    const runSettings = { candidates: spec.candidates, steps: spec.steps, order: spec.order, seed: spec.seed };
+    if (usePanel) {
+      const panel = this.deps.panel();
+      panel.show(false);
+      panel.dispatch({ type: 'start', runId: id, task: spec.task, originals: spec.targets.map((t) => t.original), settings: runSettings, documentName });
+    }
+    const t0 = Date.now();
+    const log = this.deps.log;
+    log.info(
+      `${spec.task} run #${id}: ${spec.targets.length} selection(s) in ${documentName}, ${spec.candidates} candidates, ${spec.steps} steps, order ${spec.order}, seed ${spec.seed}`,
+    );
+    this.deps.onBusy(true, 0);
+
+    let outcome: RunOutcome;
+    try {
+      const results = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `DiffuSeq: ${TASK_TITLE[spec.task]}`,
+          cancellable: true,
+        },
+        async (progress, token) => {
+          const abort = new AbortController();
+          const subs = [token.onCancellationRequested(() => abort.abort()), cts.token.onCancellationRequested(() => abort.abort())];
+          try {
+            let reported = 0;
+            const report = (fraction: number, label: string) => {
+              const pct = Math.round(fraction * 100);
+              progress.report({ message: `${label} (${pct}%)`, increment: Math.max(0, pct - reported) });
+              reported = Math.max(reported, pct);
+              this.deps.onBusy(true, fraction);
+              if (usePanel) this.deps.panel().dispatch({ type: 'progress', runId: id, progress: fraction, label });
+            };
+            report(0, 'Starting the engine…');
+            const { client, model } = await this.deps.ensureEngine(settings, (label) => report(0, label));
+            if (abort.signal.aborted) throw new CancelledError();
+            if (usePanel) {
+              const st = this.deps.panel().state;
+              if (st && st.runId === id) this.deps.panel().dispatch({ type: 'progress', runId: id, progress: 0, label: 'Sampling…' });
+            }
+            const out: RewriteResult[] = [];
+            for (let i = 0; i < spec.targets.length; i++) {
+              const label = spec.targets.length > 1 ? `Selection ${i + 1}/${spec.targets.length}` : 'Sampling';
+              report(runProgress(i, spec.targets.length, undefined), label);
+              const r = await client.rewrite(
+                spec.targets[i].original,
+                { task: spec.task, candidates: spec.candidates, steps: spec.steps, order: spec.order, seed: spec.seed },
+                {
+                  signal: abort.signal,
+                  onProgress: (p) =>
+                    report(
+                      runProgress(i, spec.targets.length, p),
+                      `${label}: step ${p.step}/${p.steps}${p.segments > 1 ? `, sentence ${p.segment + 1}/${p.segments}` : ''}`,
+                    ),
+                },
+              );
+              log.info(
+                `run #${id} selection ${i + 1}: ${r.candidates.length} candidates, MBR #${r.mbrIndex + 1}, ${r.executionProvider}, ${Math.round(r.timings.total)} ms ` +
+                  `(network ${Math.round(r.timings.network)} ms), self-BLEU ${r.diversity.selfBleu.toFixed(3)}`,
+              );
+              for (const w of r.warnings) log.warn(`run #${id}: ${w}`);
+              out.push(r);
+            }
+            return { results: out, model };
+          } finally {
+            subs.forEach((s) => s.dispose());
+          }
+        },
+      );
+      const elapsedMs = Date.now() - t0;
+      const modelView = { name: results.model.name, executionProvider: results.results[0]?.executionProvider ?? results.model.executionProvider };
+      log.info(`run #${id} finished in ${elapsedMs} ms`);
+      outcome = { status: 'done', results: results.results };
+      if (this.current?.id !== id) return outcome; // replaced meanwhile
+      if (usePanel) {
+        const panel = this.deps.panel();
+        panel.dispatch({ type: 'results', runId: id, results: results.results, elapsedMs, model: modelView });
+        panel.focus();
+      } else {
+        const texts = results.results.map((r) => r.candidates[r.mbrIndex]?.text ?? r.candidates[0]?.text ?? '');
+        await this.applyTexts(spec.targets, texts, spec);
+      }
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        log.info(`run #${id} cancelled`);
+        outcome = { status: 'cancelled' };
+        if (usePanel) this.deps.panel().dispatch({ type: 'cancelled', runId: id });
+      } else {
+        const err = e instanceof Error ? e : new Error(String(e));
+        outcome = { status: 'error', error: err };
+        if (usePanel) this.deps.panel().dispatch({ type: 'failed', runId: id, message: err.message });
+        this.deps.showError(err instanceof EngineCrashedError ? err.message : `DiffuSeq: ${TASK_TITLE[spec.task]} failed: ${err.message}`, err);
+      }
+    } finally {
+      if (this.current?.id === id) {
+        this.current = undefined;
+        this.deps.onBusy(false);
+      }
+      cts.dispose();
+    }
+    this.lastOutcome = outcome;
+    return outcome;
+  }
+
+  /** Panel "Apply": one candidate of one selection. */
+  async applyCandidate(item: number, candidate: number): Promise<boolean> {
+    const panel = this.deps.panel();
+    const st = panel.state;
+    const shown = this.panelSpec;
+    if (!st || !shown || st.status !== 'done' || st.runId !== shown.runId) return false;
+    const c = st.items[item]?.candidates[candidate];
+    const target = shown.spec.targets[item];
+    if (!c || !target) return false;
+    const ok = await this.applyTexts([target], [c.text], shown.spec);
+    if (ok) panel.dispatch({ type: 'applied', item, candidate });
+    return ok;
+  }
+
+  /** Panel "Copy". */
+  async copyCandidate(item: number, candidate: number): Promise<void> {
+    const c = this.deps.panel().state?.items[item]?.candidates[candidate];
+    if (!c) return;
+    await vscode.env.clipboard.writeText(c.text);
+    this.deps.panel().dispatch({ type: 'message', message: { kind: 'info', text: `Copied to the clipboard: ${c.text}` } });
+  }
+
+  /**
+   * Replaces each target's range with its text in ONE edit (one undo step), after the apply guard passed
+   * for every target; otherwise applies nothing, warns, and offers Re-run.
+   */
+  async applyTexts(targets: RewriteTarget[], texts: string[], spec: RunSpec): Promise<boolean> {
+    const uri = targets[0].uri;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const decision = decideApplyAll(
+      targets.map((t) => {
+        const valid = doc ? doc.validateRange(t.range) : undefined;
+        return {
+          target: { original: t.expected, runVersion: t.version },
+          now: {
+            version: doc && !doc.isClosed ? doc.version : undefined,
+            textAtRange: doc && valid && valid.isEqual(t.range) ? doc.getText(t.range) : undefined,
+          },
+        };
+      }),
+    );
+    if (decision.kind === 'refuse') {
+      this.deps.log.warn(`apply refused: ${decision.message}`);
+      this.refusedSpec = spec;
+      const st = this.deps.panel().state;
+      if (st) this.deps.panel().dispatch({ type: 'refused', message: decision.message });
+      void vscode.window.showWarningMessage(`DiffuSeq: ${decision.message}`, 'Re-run').then((choice) => {
+        if (choice === 'Re-run') void this.rerun();
+      });
+      return false;
+    }
+    const d = doc!;
+    // New ranges after the edit (targets are in document order and do not overlap).
+    const order = targets.map((t, i) => ({ t, i, start: d.offsetAt(t.range.start), end: d.offsetAt(t.range.end) })).sort((a, b) => a.start - b.start);
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === d);
+    let ok: boolean;
+    if (editor) {
+      ok = await editor.edit(
+        (eb) => {
+          for (const o of order) eb.replace(o.t.range, texts[o.i]);
+        },
+        { undoStopBefore: true, undoStopAfter: true },
+      );
+    } else {
+      const we = new vscode.WorkspaceEdit();
+      for (const o of order) we.replace(d.uri, o.t.range, texts[o.i]);
+      ok = await vscode.workspace.applyEdit(we);
+    }
+    if (!ok) {
+      this.deps.showError('DiffuSeq: the editor rejected the edit; nothing was changed.');
+      return false;
+    }
+    let delta = 0;
+    for (const o of order) {
+      const start = o.start + delta;
+      const range = new vscode.Range(d.positionAt(start), d.positionAt(start + texts[o.i].length));
+      delta += texts[o.i].length - (o.end - o.start);
+      o.t.range = range;
+      o.t.expected = d.getText(range);
+      o.t.version = d.version;
+    }
+    this.deps.log.info(`applied ${targets.length} replacement(s) to ${d.uri.toString()} (version ${d.version})`);
+    return true;
+  }
+}
+
+function makeTarget(doc: vscode.TextDocument, range: vscode.Range): RewriteTarget {
+  const text = doc.getText(range);
+  return { uri: doc.uri, range, original: text, expected: text, version: doc.version };
+}
+
+/** A target read again from scratch (Regenerate / More steps rewrite the original text, apply where it is now). */
+function resetTarget(t: RewriteTarget): RewriteTarget {
+  return { ...t };
+}
+
+/** Non-empty selections of the editor, in document order. */
+export function targetsFromSelections(editor: vscode.TextEditor): RewriteTarget[] {
+  return editor.selections
+    .filter((s) => !s.isEmpty && editor.document.getText(s).trim() !== '')
+    .map((s) => new vscode.Range(s.start, s.end))
+    .sort((a, b) => a.start.compareTo(b.start))
+    .map((r) => makeTarget(editor.document, r));
+}
+
+export type { HostLoadOptions };
