@@ -83,10 +83,22 @@ class DiffusionLoss(nn.Module):
         mse0 = masked_mean(((x0_pred - x_start_mean) ** 2).mean(-1), target_mask)
         mse = torch.where(t == 0, mse0, mse)
         tT = masked_mean(((self.sqrt_ac[-1] * x_start) ** 2).mean(-1), target_mask)
-        logits = self.denoiser.get_logits(x_start).float()
-        ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids.reshape(-1), reduction="none")
-        nll = masked_mean(ce.view(ids.shape), target_mask)
+        nll = masked_mean(self.rounding_ce(x_start, ids, target_mask), target_mask)
         return {"loss": mse + tT + nll, "mse": mse, "tT": tT, "nll": nll}
+
+    def rounding_ce(self, x_start, ids, target_mask):
+        """Per-position rounding cross-entropy [B, L] (zero outside the target).
+        The logits over the vocabulary dominate a small model's step. On CPU only the target positions
+        are scored (~40 % less work per step); on CUDA all positions are, because fixed shapes keep
+        torch.compile from recompiling for every batch and the GPU has the FLOPs to spare."""
+        if x_start.is_cuda:
+            logits = self.denoiser.get_logits(x_start).float()
+            ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids.reshape(-1), reduction="none")
+            return ce.view(ids.shape)
+        logits = self.denoiser.get_logits(x_start[target_mask]).float()
+        ce = torch.zeros(ids.shape, dtype=logits.dtype, device=ids.device)
+        ce[target_mask] = F.cross_entropy(logits, ids[target_mask], reduction="none")
+        return ce
 
     def forward(self, ids, target_mask, t, self_cond=False, generator=None):
         n = self.noised(ids, target_mask, t, generator=generator)
