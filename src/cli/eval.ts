@@ -113,6 +113,7 @@ export function formatReport(r: EvalReport): string {
     lines.push(`  ${name.padEnd(15)}${fmt(a, digits).padStart(8)} ${fmt(b, digits).padStart(8)}`);
   };
   row('BLEU', 'bleu');
+  row('BLEU hyp→ref', 'bleuHypRef');
   row('ROUGE-L', 'rougeL');
   if (r.mbr.sari !== undefined) {
     row('SARI', 'sari', 2);

@@ -98,6 +98,12 @@ export interface QualityScores {
    * eval order (`sentence_bleu([output], reference)`), comparable with its tables; several: `sentence_bleu(refs, output)`.
    */
   bleu: number;
+  /**
+   * Mean sentence BLEU-4 the textbook way round, the output scored against its reference(s):
+   * `sentence_bleu(refs, output)`. Equal to `bleu` with several references; with one it differs from DiffuSeq's
+   * order only through the brevity penalty and smoothing, so both are reported.
+   */
+  bleuHypRef: number;
   /** Mean ROUGE-L F1 (best reference). */
   rougeL: number;
   /** Mean per-sentence distinct-unigram ratio of the outputs. */
@@ -263,6 +269,7 @@ export async function evaluate(
 export function quality(srcs: readonly string[], outs: readonly string[], refs: readonly string[][], withSari: boolean): QualityScores {
   const n = outs.length;
   let bleu = 0;
+  let bleuHypRef = 0;
   let rouge = 0;
   let d1 = 0;
   let comp = 0;
@@ -270,14 +277,16 @@ export function quality(srcs: readonly string[], outs: readonly string[], refs: 
   let words = 0;
   for (let i = 0; i < n; i++) {
     const out = outs[i];
-    bleu += (refs[i].length === 1 ? diffuseqBleu(out, refs[i][0]) : sentenceBleuText(out, refs[i])) / n;
+    const hypRef = sentenceBleuText(out, refs[i]);
+    bleu += (refs[i].length === 1 ? diffuseqBleu(out, refs[i][0]) : hypRef) / n;
+    bleuHypRef += hypRef / n;
     rouge += rougeL(out, refs[i]).fmeasure / n;
     d1 += dist1(out) / n;
     comp += out.length / Math.max(1, srcs[i].trim().length) / n;
     same += normalizeForCompare(out) === normalizeForCompare(srcs[i]) ? 1 / n : 0;
     words += out.split(/\s+/).filter(Boolean).length / n;
   }
-  const q: QualityScores = { bleu, rougeL: rouge, dist1: d1, compressionRatio: comp, identicalToInput: same, meanWords: words };
+  const q: QualityScores = { bleu, bleuHypRef, rougeL: rouge, dist1: d1, compressionRatio: comp, identicalToInput: same, meanWords: words };
   if (withSari) {
     const k = refs[0].length;
     if (refs.every((r) => r.length === k)) {

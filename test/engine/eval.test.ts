@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EvalDataError } from '../../src/engine/errors';
 import { evaluate, quality, readEvalData } from '../../src/engine/eval';
+import { diffuseqBleu, sentenceBleuText } from '../../src/engine/metrics/bleu';
 import { RewriteEngine } from '../../src/engine/pipeline';
 import { requireTestModel } from '../cli/testModel';
 
@@ -57,6 +58,27 @@ describe('engine/eval', () => {
       assert.equal(q.meanWords, 7);
       assert.ok(q.sari !== undefined && q.sari > 0);
       assert.equal(quality(srcs, outs, refs, false).sari, undefined);
+    });
+  });
+
+  describe('quality: BLEU orientation', () => {
+    // One reference: "the cat sat" against "the cat sat on the mat". DiffuSeq's order makes the longer reference
+    // the hypothesis (no brevity penalty, 3 of 6 unigrams matched...), the textbook order scores the short output
+    // against the reference with a brevity penalty of exp(1 - 6/3).
+    const src = ['a cat was sitting on the mat'];
+    const out = ['the cat sat'];
+    const ref = [['the cat sat on the mat']];
+    it('bleu follows DiffuSeq (output as reference), bleuHypRef scores the output against the reference', () => {
+      const q = quality(src, out, ref, false);
+      assert.equal(q.bleu, diffuseqBleu(out[0], ref[0][0]));
+      assert.equal(q.bleuHypRef, sentenceBleuText(out[0], ref[0]));
+      assert.ok(q.bleuHypRef < q.bleu, `${q.bleuHypRef} < ${q.bleu}: the short output pays the brevity penalty`);
+    });
+    it('with several references both are sentence_bleu(refs, output)', () => {
+      const refs = ['the cat sat on the mat', 'a cat sat there'];
+      const q = quality(src, out, [refs], false);
+      assert.equal(q.bleu, q.bleuHypRef);
+      assert.equal(q.bleu, sentenceBleuText(out[0], refs));
     });
   });
 
