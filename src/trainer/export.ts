@@ -23,7 +23,7 @@ import {
 
 /** Max |onnxruntime − PyTorch| allowed on the denoiser output x0. */
 export const TOLERANCE_FLOAT32 = 1e-3;
-/** With --fp16 (float16 weights/embeddings) the ONNX graph computes in lower precision. */
+/** float16 packages: room for a future graph that computes in float16 (today --fp16 only stores the weights so). */
 export const TOLERANCE_FLOAT16 = 2e-2;
 
 type DType = 'float32' | 'float16' | 'int64' | 'int32';

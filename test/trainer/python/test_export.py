@@ -123,6 +123,37 @@ class ExportTest(unittest.TestCase):
         finally:
             shutil.rmtree(out, ignore_errors=True)
 
+    def test_fp16_stores_denoiser_weights_as_float16_and_rounds_the_reference(self):
+        cfg = tiny_config()
+        ck = random_init_checkpoint(write_cfg(cfg), fake_data_dir(), seed=5)
+        out32 = tempfile.mkdtemp(prefix="dq-export-32-")
+        out16 = tempfile.mkdtemp(prefix="dq-export-16-")
+        try:
+            export_package(ck, out32, fp16=False)
+            export_package(ck, out16, fp16=True)
+            size32 = os.path.getsize(os.path.join(out32, "denoiser.onnx"))
+            size16 = os.path.getsize(os.path.join(out16, "denoiser.onnx"))
+            self.assertLess(size16, 0.7 * size32, (size16, size32))
+            den = onnx.load(os.path.join(out16, "denoiser.onnx"))
+            big = [i for i in den.graph.initializer if int(np.prod(i.dims)) >= 64 and i.data_type in (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16)]
+            self.assertTrue(big)
+            self.assertTrue(all(i.data_type == onnx.TensorProto.FLOAT16 for i in big))
+            casts = {n.output[0] for n in den.graph.node if n.op_type == "Cast"}
+            for i in big:
+                self.assertIn(i.name[: -len("__fp16")], casts)
+            # The parity reference is the fp16-rounded model: its x0 differs from the float32 model's a little,
+            # and the float16 embedding rows equal the rounded embedding exactly.
+            ref32 = load_json(os.path.join(out32, "parity", "parity.json"))["denoiser"][0]
+            ref16 = load_json(os.path.join(out16, "parity", "parity.json"))["denoiser"][0]
+            x0_32 = read(os.path.join(out32, "parity"), ref32["outputs"]["x0"])
+            x0_16 = read(os.path.join(out16, "parity"), ref16["outputs"]["x0"])
+            diff = np.abs(x0_32 - x0_16).max()
+            self.assertGreater(diff, 0.0)
+            self.assertLess(diff, 5e-2)
+        finally:
+            shutil.rmtree(out32, ignore_errors=True)
+            shutil.rmtree(out16, ignore_errors=True)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,4 +1,4 @@
-"""Reads the prepared shards (docs/data-format.md) and makes training batches.
+r"""Reads the prepared shards (docs/data-format.md) and makes training batches.
 
 Row layout (docs/model-format.md):
     [TASK] src... [SEP] | trg... [SEP] [PAD]...[PAD]

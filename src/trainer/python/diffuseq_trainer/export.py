@@ -7,8 +7,10 @@ Writes manifest.json, denoiser.onnx, rounding.onnx, embeddings.bin, tokenizer.js
 and parity/ (real validation batches with PyTorch's outputs, for the TypeScript side to check the ONNX
 files with onnxruntime-node; see PARITY.md beside this file). Uses the EMA weights.
 
---fp16 stores embeddings.bin as float16 (the ONNX graphs stay float32: onnxruntime's CPU kernels for
-float16 are incomplete and slower, and the denoiser is small).
+--fp16 stores the weights as float16: embeddings.bin, and every large initializer of denoiser.onnx followed by a
+Cast back to float32, which onnxruntime folds when it loads the session. The graph still computes in float32
+(onnxruntime's CPU kernels for float16 are incomplete and slower): the files halve, and the only change is the
+rounding of the weights to float16, which the parity reference includes (the model is rounded before export).
 """
 import argparse
 import datetime
@@ -88,6 +90,42 @@ def export_rounding(path, dim):
     axes = {"x": {0: "batch", 1: "length"}, "embedding": {0: "vocab"}, "tokens": {0: "batch", 1: "length"}}
     with torch.no_grad():
         onnx_export(RoundingGraph(), (x, e), path, ["x", "embedding"], ["tokens"], axes)
+
+
+def round_weights_to_fp16(model):
+    """Round every parameter to float16 precision (kept as float32), so that PyTorch's parity reference is
+    the same model that a float16-stored package describes."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())
+
+
+def store_initializers_fp16(path, min_elements=64):
+    """Rewrite an ONNX file so that its float32 initializers of at least min_elements are stored as float16,
+    each followed by a Cast to float32 under the original name. Returns (bytes before, bytes after)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    before = os.path.getsize(path)
+    m = onnx.load(path)
+    g = m.graph
+    inits, casts = [], []
+    for init in g.initializer:
+        if init.data_type == TensorProto.FLOAT and int(np.prod(init.dims)) >= min_elements:
+            half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + "__fp16")
+            inits.append(half)
+            casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT,
+                                          name=init.name + "__to_float"))
+        else:
+            inits.append(init)
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    nodes = list(g.node)
+    del g.node[:]
+    g.node.extend(casts + nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+    return before, os.path.getsize(path)
 
 
 def embedding_matrix(model):
@@ -236,12 +274,17 @@ def export_package(ck, out_dir, fp16=False, name=None, description=None, note=No
     os.makedirs(out_dir, exist_ok=True)
     model = ckpt_io.build_model(ck).eval()
     cfg = ck["config"]
+    if fp16:
+        round_weights_to_fp16(model)
     export_denoiser(model, os.path.join(out_dir, "denoiser.onnx"))
+    if fp16:
+        before, after = store_initializers_fp16(os.path.join(out_dir, "denoiser.onnx"))
+        log(f"denoiser.onnx: weights stored as float16, {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
     export_rounding(os.path.join(out_dir, "rounding.onnx"), model.dim)
     emb = embedding_matrix(model)
     emb_dtype = "float16" if fp16 else "float32"
     write_raw(os.path.join(out_dir, "embeddings.bin"), emb, emb_dtype)
-    emb_stored = emb.astype(np.float16).astype(np.float32) if fp16 else emb
+    emb_stored = emb  # with fp16 the model was rounded already, so the stored float16 rows are exact
     write_tokenizer(ck, data_dir, out_dir)
     examples = ck.get("validExamples") or []
     if examples:
@@ -280,7 +323,7 @@ def main(argv=None):
     ap.add_argument("--config", default=default_cfg, help="config for --random-init (default: configs/default.json)")
     ap.add_argument("--data", help="prepared data folder (tokenizer files; required with --random-init)")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--fp16", action="store_true", help="store embeddings.bin as float16")
+    ap.add_argument("--fp16", action="store_true", help="store the weights (embeddings.bin and the denoiser's initializers) as float16")
     ap.add_argument("--name")
     ap.add_argument("--description")
     ap.add_argument("--note")
