@@ -34,6 +34,7 @@ from .data import BatchStream, PreparedData, fixed_batches
 from .decode import validation_bleu
 from .diffusion import DiffusionLoss
 from .model import Denoiser, count_parameters
+from .probes import source_gain, source_probe_batches
 from .timesteps import make_sampler
 
 
@@ -151,6 +152,7 @@ class Trainer:
         self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_bf16 else contextlib.nullcontext
         self.valid = fixed_batches(self.data, "valid", cfg, self.tc["validBatchSize"], self.tc["validBatches"]) \
             if len(self.data.split("valid")) else []
+        self.source_probe = source_probe_batches(self.data, cfg, self.tc["validBatchSize"]) if self.valid else None
         self.ema_params = list(self.ema.parameters())
         self.params = list(self.model.parameters())
 
@@ -217,6 +219,8 @@ class Trainer:
             total += float(terms["loss"].float().sum())
             n += ids.shape[0]
         out["validLoss"] = total / n
+        if self.source_probe:
+            out["sourceGain"] = source_gain(self.ema_loss, *self.source_probe, T, self.device, self.autocast)
         k = self.tc["bleuExamples"]
         if k > 0:
             split = self.data.split("valid")
