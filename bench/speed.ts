@@ -30,7 +30,7 @@ import { ActivationResult, ConfigResult, OVERHEAD_TARGET, resultFileName, SpeedR
 import { DEFAULT_NOISY_SPREAD, formatMs, formatSummaryMs, ratioOfSummaries, summarize } from './lib/stats';
 import type { ActivationReply, LatencyReply, ReferenceReply, ThroughputReply } from './worker';
 
-const FLAGS = ['quick', 'verbose', 'ddpm', 'throughput', 'activation', 'eval', 'help'];
+const FLAGS = ['quick', 'verbose', 'ddpm', 'throughput', 'activation', 'eval', 'corners', 'help'];
 const OPTIONS = [
   'model', 'provider', 'threads', 'task', 'warmup', 'repeats', 'min-repeats', 'budget', 'rounds', 'words', 'candidates',
   'steps', 'ddpm-repeats', 'reference-candidates', 'throughput-limit', 'activation-repeats', 'data', 'out', 'noisy', 'timeout', 'ddpm-timeout', 'bundle',
@@ -47,6 +47,7 @@ const USAGE = `usage: npm run bench -- [options]      (node out/bench/speed.js [
   --budget S               seconds of timed rewrites per configuration after min-repeats (default 8)
   --rounds N               measure every configuration in N separate workers, pooled (default 1; 2–3 on a busy machine)
   --words/--candidates/--steps LIST   override an axis, e.g. --steps 1,5,10
+  --no-corners             leave out the four corner configurations (e.g. to time one point)
   --ddpm-repeats N         DDPM (T steps) repeats for the speed-up (default 1: it is slow; --no-ddpm to skip)
   --reference-candidates N candidates of the DDPM/DPM comparison (default: the default's 8; --quick: 1)
   --throughput-limit N     test sentences for throughput (default 200; --no-throughput to skip)
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
   if (w) spec.words = parseIntList(w, '--words');
   if (c) spec.candidates = parseIntList(c, '--candidates');
   if (k) spec.steps = parseIntList(k, '--steps');
+  if (!flag(args, 'corners', true)) spec.corners = [];
   const grid = buildGrid(spec);
   const defaultId = pointId(spec.default.words, spec.default.candidates, spec.default.steps);
   const machine = machineInfo(root, provider);
