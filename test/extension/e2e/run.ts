@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { listZip } from '../zip';
-import { findCodeServer, findFiles, installVsix, launchBrowser, makeProfile, REPO_ROOT, startCodeServer } from './codeServer';
+import { findCodeServer, findFiles, installVsix, launchBrowser, makeProfile, REPO_ROOT, skipWithoutBrowserStack, startCodeServer } from './codeServer';
 
 const VSIX = process.env.DIFFUSEQ_VSIX || path.join(REPO_ROOT, 'diffuseq-rewrite.vsix');
 const RESULTS = path.join(REPO_ROOT, 'test-results');
@@ -93,6 +93,7 @@ async function untilTrue(what: string, f: () => Promise<boolean>, timeoutMs = 60
 }
 
 async function main(): Promise<void> {
+  if (skipWithoutBrowserStack('test:e2e')) return;
   if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first`);
   fs.mkdirSync(RESULTS, { recursive: true });
   const tAll = Date.now();

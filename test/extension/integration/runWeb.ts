@@ -10,9 +10,10 @@
 import * as fs from 'node:fs';
 
 import * as path from 'node:path';
-import { findCodeServer, launchBrowser, makeProfile, REPO_ROOT, startCodeServer } from '../e2e/codeServer';
+import { findCodeServer, launchBrowser, makeProfile, REPO_ROOT, skipWithoutBrowserStack, startCodeServer } from '../e2e/codeServer';
 
 async function main(): Promise<number> {
+  if (skipWithoutBrowserStack('test:integration:web')) return 0;
   if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run `npm run bundle` first');
   const t0 = Date.now();
   const bin = findCodeServer();
