@@ -60,7 +60,10 @@
   function renderDiff(/** @type {any[]} */ parts) {
     const p = el('p', 'diff');
     parts.forEach((part, k) => {
-      if (k > 0 && part.space !== false) p.appendChild(document.createTextNode(' '));
+      // A removed run and the run next to it are different texts: always keep them apart, even where the
+      // candidate had no space there (its first word, or punctuation).
+      const touchesRemoved = k > 0 && (part.kind === 'removed' || parts[k - 1].kind === 'removed');
+      if (k > 0 && (part.space !== false || touchesRemoved)) p.appendChild(document.createTextNode(' '));
       if (part.kind === 'same') p.appendChild(el('span', 'same', part.text));
       else if (part.kind === 'added') {
         const ins = el('ins', 'added', part.text);
