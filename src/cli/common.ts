@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ModelPackageError } from '../engine/package';
 import { RewriteEngine } from '../engine/pipeline';
-import type { ExecutionProviderChoice, NoiseInit, SamplerName, SolverVariant } from '../engine/types';
+import type { ExecutionProviderChoice, NoiseInit, SamplerName, SamplingChoices, SolverVariant, Task } from '../engine/types';
 
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -111,6 +111,20 @@ export interface SamplingFlags {
   threads?: number;
   json: boolean;
   verbose: boolean;
+}
+
+/** The engine's sampling choices named by the flags (`--task` is checked against the model by the engine). */
+export function samplingChoices(f: SamplingFlags): SamplingChoices {
+  return {
+    task: f.task as Task,
+    candidates: f.candidates,
+    steps: f.steps,
+    order: f.order,
+    sampler: f.sampler,
+    noiseInit: f.noiseInit,
+    solverVariant: f.solverVariant,
+    seed: f.seed,
+  };
 }
 
 /** Checks the shared flags before anything is loaded. `--task` is checked against the model later. */

@@ -1,8 +1,7 @@
 /** `diffuseq eval`: evaluate the model on a .jsonl file. */
 import * as fs from 'node:fs';
 import { evaluate, readEvalData, type EvalReport, type QualityScores } from '../engine/eval';
-import type { Task } from '../engine/types';
-import { type CliIo, SAMPLING_OPTIONS, loadEngine, UsageError, fmt, intFlag, ms, parse, resolveModelDir, samplingFlags } from './common';
+import { type CliIo, SAMPLING_OPTIONS, loadEngine, UsageError, fmt, intFlag, ms, parse, resolveModelDir, samplingChoices, samplingFlags } from './common';
 
 export const EVAL_HELP = `usage: diffuseq eval --task paraphrase|simplify --data FILE.jsonl [options]
 
@@ -63,14 +62,7 @@ export async function evalMain(argv: string[], io: CliIo, signal?: AbortSignal):
   let report: EvalReport;
   try {
     report = await evaluate(engine, examples, values.data, {
-      task: f.task as Task,
-      candidates: f.candidates,
-      steps: f.steps,
-      order: f.order,
-      sampler: f.sampler,
-      noiseInit: f.noiseInit,
-      solverVariant: f.solverVariant,
-      seed: f.seed,
+      ...samplingChoices(f),
       batchSources: batch,
       keepCandidates: outFile !== undefined,
       signal,

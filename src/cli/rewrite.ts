@@ -1,6 +1,6 @@
 /** `diffuseq rewrite`: rewrite one text (argument or standard input) and print the candidates. */
-import type { RewriteOptions, RewriteResult, Task } from '../engine/types';
-import { type CliIo, SAMPLING_OPTIONS, loadEngine, UsageError, fmt, ms, parse, readAll, resolveModelDir, samplingFlags } from './common';
+import type { RewriteOptions, RewriteResult } from '../engine/types';
+import { type CliIo, SAMPLING_OPTIONS, loadEngine, UsageError, fmt, ms, parse, readAll, resolveModelDir, samplingChoices, samplingFlags } from './common';
 
 export const REWRITE_HELP = `usage: diffuseq rewrite --task paraphrase|simplify [options] "text"
        echo "text" | diffuseq rewrite --task simplify [options]
@@ -50,17 +50,7 @@ export async function rewriteMain(argv: string[], io: CliIo, signal?: AbortSigna
   const model = resolveModelDir(f.model, io.env);
   const engine = await loadEngine(model, f, io);
   try {
-    const opts: RewriteOptions = {
-      task: f.task as Task,
-      candidates: f.candidates,
-      steps: f.steps,
-      order: f.order,
-      sampler: f.sampler,
-      noiseInit: f.noiseInit,
-      solverVariant: f.solverVariant,
-      seed: f.seed,
-      signal,
-    };
+    const opts: RewriteOptions = { ...samplingChoices(f), signal };
     const r = await engine.rewrite(text, opts);
     if (f.json) {
       io.stdout.write(JSON.stringify(toJson(r)) + '\n');

@@ -12,7 +12,7 @@ import { rougeL } from './metrics/rouge';
 import { corpusSari, sentenceSari } from './metrics/sari';
 import type { RewriteEngine } from './pipeline';
 import { normalizeForCompare } from './text';
-import type { NoiseInit, RewriteResult, SamplerName, SolverVariant, StageTimings, Task } from './types';
+import type { NoiseInit, RewriteResult, SamplerName, SamplingChoices, SolverVariant, StageTimings, Task } from './types';
 
 export interface EvalExample {
   src: string;
@@ -74,14 +74,7 @@ export function readEvalData(file: string, limit?: number): EvalExample[] {
   return out;
 }
 
-export interface EvalOptions {
-  task: Task;
-  candidates?: number;
-  steps?: number;
-  order?: 1 | 2 | 3;
-  sampler?: SamplerName;
-  noiseInit?: NoiseInit;
-  solverVariant?: SolverVariant;
+export interface EvalOptions extends SamplingChoices {
   /** Default 0, so that runs are comparable. */
   seed?: number;
   /** Sources per rewriteBatch call (default 16); sources are sorted by L first so that batches share it. */
@@ -166,7 +159,6 @@ export async function evaluate(
   dataName: string,
   opts: EvalOptions,
 ): Promise<EvalReport> {
-  const seed = opts.seed ?? 0;
   const resolved = engine.resolveOptions({
     task: opts.task,
     candidates: opts.candidates,
@@ -175,11 +167,13 @@ export async function evaluate(
     sampler: opts.sampler,
     noiseInit: opts.noiseInit,
     solverVariant: opts.solverVariant,
-    seed,
+    seed: opts.seed ?? 0,
   });
+  // The resolved choices, as every batch is sampled with them and as the report records them.
+  const { task, taskId: _taskId, ...options } = resolved;
   // Sort by sequence length so that each rewriteBatch call can share L between its sources.
   const order = examples
-    .map((ex, i) => ({ i, L: Math.max(...engine.plan(ex.src, resolved.task).map((p) => p.L)) }))
+    .map((ex, i) => ({ i, L: Math.max(...engine.plan(ex.src, task).map((p) => p.L)) }))
     .sort((a, b) => a.L - b.L || a.i - b.i)
     .map((x) => x.i);
   const per = Math.max(1, opts.batchSources ?? 16);
@@ -191,17 +185,7 @@ export async function evaluate(
     const idx = order.slice(b, b + per);
     const rs = await engine.rewriteBatch(
       idx.map((i) => examples[i].src),
-      {
-        task: resolved.task,
-        candidates: resolved.candidates,
-        steps: resolved.steps,
-        order: resolved.order,
-        sampler: resolved.sampler,
-        noiseInit: resolved.noiseInit,
-        solverVariant: resolved.solverVariant,
-        seed,
-        signal: opts.signal,
-      },
+      { task, ...options, signal: opts.signal },
     );
     idx.forEach((i, k) => (results[i] = rs[k]));
     done += idx.length;
@@ -213,7 +197,7 @@ export async function evaluate(
   const refs = examples.map((e) => e.refs);
   const mbrOut = results.map((r) => r.candidates[r.mbrIndex].text.trim());
   const firstOut = results.map((r) => r.candidates[0].text.trim());
-  const simplify = resolved.task === 'simplify';
+  const simplify = task === 'simplify';
   const stages: StageTimings = { tokenize: 0, network: 0, solver: 0, rounding: 0, mbr: 0, total: 0 };
   for (const r of results) {
     for (const k of Object.keys(stages) as (keyof StageTimings)[]) {
@@ -237,17 +221,9 @@ export async function evaluate(
   return {
     model: { name: engine.manifest.name, dir: engine.modelDir },
     data: dataName,
-    task: resolved.task,
+    task,
     examples: examples.length,
-    options: {
-      candidates: resolved.candidates,
-      steps: resolved.steps,
-      order: resolved.order,
-      sampler: resolved.sampler,
-      noiseInit: resolved.noiseInit,
-      solverVariant: resolved.solverVariant,
-      seed,
-    },
+    options,
     executionProvider: engine.executionProvider,
     mbr: quality(srcs, mbrOut, refs, simplify),
     single: quality(srcs, firstOut, refs, simplify),

@@ -15,7 +15,8 @@ export type NoiseInit = 'gaussian' | 'absorbing';
 /** 'textbook' DPM-Solver++, or the official DiffuSeq-v2 script's variant that re-seeds its state from the x0 prediction. */
 export type SolverVariant = 'textbook' | 'x0-reset';
 
-export interface RewriteOptions {
+/** What a rewrite samples with: the choices shared by `rewrite`, `rewriteBatch`, `evaluate` and the CLI. */
+export interface SamplingChoices {
   task: Task;
   /** Number of candidates sampled from different noise (default 8). */
   candidates?: number;
@@ -28,6 +29,9 @@ export interface RewriteOptions {
   solverVariant?: SolverVariant;
   /** Seed for reproducible candidates; random when omitted. */
   seed?: number;
+}
+
+export interface RewriteOptions extends SamplingChoices {
   signal?: AbortSignal;
   /** Called after each solver step of each segment. */
   onProgress?: (p: { segment: number; segments: number; step: number; steps: number }) => void;
