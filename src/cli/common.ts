@@ -97,16 +97,10 @@ export const SAMPLING_OPTIONS: OptionSpec = {
   help: { type: 'boolean', short: 'h' },
 };
 
-export interface SamplingFlags {
+/** The parsed shared flags: the engine's sampling choices (with `--task` not yet checked) and the CLI's own. */
+export interface SamplingFlags extends Omit<SamplingChoices, 'task'> {
   task: string;
   model?: string;
-  candidates?: number;
-  steps?: number;
-  order?: 1 | 2 | 3;
-  sampler?: SamplerName;
-  noiseInit?: NoiseInit;
-  solverVariant?: SolverVariant;
-  seed?: number;
   provider: ExecutionProviderChoice;
   threads?: number;
   json: boolean;
