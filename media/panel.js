@@ -261,8 +261,17 @@
       state = m.state;
       vscode.setState(state);
       render();
-      if (focusChanged && state && state.status === 'done') updateFocus(true);
+      // Move keyboard focus into the list only while this webview has focus: the state message lands
+      // asynchronously, and a user (or a test) may already have gone back to the editor, where Ctrl+Z
+      // must undo the editor's last edit, not land in this panel.
+      if (focusChanged && state && state.status === 'done') updateFocus(document.hasFocus());
     }
+  });
+
+  // The extension reveals the panel with focus when results arrive; that focus can land after the state
+  // message, so take it into the list then.
+  window.addEventListener('focus', () => {
+    if (document.activeElement === document.body || document.activeElement === null) updateFocus(true);
   });
 
   render();

@@ -37,6 +37,17 @@ async function openSample(lines = ORIGINAL_LINES): Promise<vscode.TextEditor> {
   return vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
 }
 
+/**
+ * Gives the editor of `doc` keyboard focus and waits until VS Code reports it as the active editor: `undo`
+ * acts on whatever has focus, and the candidates panel (a webview: no activeTextEditor while it has focus)
+ * may have been revealed with focus by the command that just ran.
+ */
+async function focusEditor(doc: vscode.TextDocument): Promise<vscode.TextEditor> {
+  const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+  await until('the text editor to be active', () => vscode.window.activeTextEditor?.document === doc);
+  return editor;
+}
+
 function selectLine(editor: vscode.TextEditor, line: number): vscode.Range {
   const r = editor.document.lineAt(line).range;
   editor.selection = new vscode.Selection(r.start, r.end);
@@ -114,7 +125,7 @@ describe('DiffuSeq Rewrite in a VS Code extension host', function () {
     assert.equal(await api.applyCandidate(0, k2), true);
     assert.equal(doc.getText(), [ORIGINAL_LINES[0], st.items[0].candidates[k2].text, ORIGINAL_LINES[2]].join('\n'));
 
-    await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    await focusEditor(doc);
     await vscode.commands.executeCommand('undo');
     assert.equal(doc.getText(), [ORIGINAL_LINES[0], text, ORIGINAL_LINES[2]].join('\n'), 'one undo undoes one apply');
     await vscode.commands.executeCommand('undo');
@@ -164,7 +175,7 @@ describe('DiffuSeq Rewrite in a VS Code extension host', function () {
       assert.equal(outcome.status, 'done');
       const best = outcome.results!.map((r) => r.candidates[r.mbrIndex].text);
       assert.equal(editor.document.getText(), [best[0], ORIGINAL_LINES[1], best[1]].join('\n'));
-      await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+      await focusEditor(editor.document);
       await vscode.commands.executeCommand('undo');
       assert.equal(editor.document.getText(), ORIGINAL_LINES.join('\n'));
     } finally {

@@ -15,11 +15,14 @@ const fs = require('fs'), path = require('path');
 const a = process.argv.slice(2);
 const out = a[a.indexOf('--out') + 1];
 fs.mkdirSync(out, { recursive: true });
-fs.writeFileSync(path.join(out, 'argv.json'), JSON.stringify(a));
+// Written whole or not at all (temp file + rename), as the real trainer writes its checkpoints: the test
+// polls for these files and reads them as soon as they exist.
+const put = (name, text) => { const p = path.join(out, name); fs.writeFileSync(p + '.tmp', text); fs.renameSync(p + '.tmp', p); };
+put('argv.json', JSON.stringify(a));
 let step = 0;
 const t = setInterval(() => console.log('step ' + (++step) + '/1000  loss 0.42  tokens/s 1234  ETA 9m'), 50);
-process.on('SIGINT', () => { clearInterval(t); fs.writeFileSync(path.join(out, 'ckpt.pt'), 'SIGINT at step ' + step); console.log('checkpoint written'); process.exit(130); });
-process.on('SIGHUP', () => { fs.writeFileSync(path.join(out, 'got-SIGHUP'), ''); process.exit(129); });
+process.on('SIGINT', () => { clearInterval(t); put('ckpt.pt', 'SIGINT at step ' + step); console.log('checkpoint written'); process.exit(130); });
+process.on('SIGHUP', () => { put('got-SIGHUP', ''); process.exit(129); });
 `;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
