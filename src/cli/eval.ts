@@ -94,18 +94,21 @@ export function formatReport(r: EvalReport): string {
     `sampler ${o.sampler}${o.sampler === 'dpm' ? ` order ${o.order} (${o.solverVariant})` : ''}, ${o.steps} steps, ` +
       `${o.candidates} candidates, noise ${o.noiseInit}, seed ${o.seed}, on ${r.executionProvider}`,
     '',
-    `                 ${'MBR'.padStart(8)} ${'single'.padStart(8)}`,
+    `                 ${'MBR'.padStart(8)} ${'single'.padStart(8)} ${'copy'.padStart(8)}`,
   ];
   const row = (name: string, k: keyof QualityScores, digits = 4) => {
     const a = r.mbr[k];
     const b = r.single[k];
-    if (a === undefined || b === undefined) {
+    const c = r.copy[k];
+    if (a === undefined || b === undefined || c === undefined) {
       return;
     }
-    lines.push(`  ${name.padEnd(15)}${fmt(a, digits).padStart(8)} ${fmt(b, digits).padStart(8)}`);
+    lines.push(`  ${name.padEnd(15)}${fmt(a, digits).padStart(8)} ${fmt(b, digits).padStart(8)} ${fmt(c, digits).padStart(8)}`);
   };
   row('BLEU', 'bleu');
   row('BLEU hyp→ref', 'bleuHypRef');
+  row('BLEU to source', 'bleuToSource');
+  row('iBLEU', 'ibleu');
   row('ROUGE-L', 'rougeL');
   if (r.mbr.sari !== undefined) {
     row('SARI', 'sari', 2);

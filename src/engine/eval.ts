@@ -97,6 +97,13 @@ export interface QualityScores {
    * order only through the brevity penalty and smoothing, so both are reported.
    */
   bleuHypRef: number;
+  /** Mean sentence BLEU of the output against its own source (DiffuSeq's order): how much it copies. */
+  bleuToSource: number;
+  /**
+   * iBLEU (Sun & Zhou 2012), the usual paraphrase measure: 0.8·BLEU(output, refs) − 0.2·BLEU(output, source),
+   * with `bleu` and `bleuToSource`. Copying the input is no longer free.
+   */
+  ibleu: number;
   /** Mean ROUGE-L F1 (best reference). */
   rougeL: number;
   /** Mean per-sentence distinct-unigram ratio of the outputs. */
@@ -139,6 +146,8 @@ export interface EvalReport {
   mbr: QualityScores;
   /** The first candidate (one sample, no MBR). */
   single: QualityScores;
+  /** The baseline that returns every input unchanged, scored the same way. */
+  copy: QualityScores;
   /** Mean over sources of the diversity of their candidate set. */
   diversity: { selfBleu: number; div4: number; dist1: number };
   timing: {
@@ -227,6 +236,7 @@ export async function evaluate(
     executionProvider: engine.executionProvider,
     mbr: quality(srcs, mbrOut, refs, simplify),
     single: quality(srcs, firstOut, refs, simplify),
+    copy: quality(srcs, srcs, refs, simplify),
     diversity: { selfBleu: selfB, div4: d4, dist1: d1 },
     timing: { wallSeconds: wall, msPerSentence: (wall * 1000) / examples.length, stages },
     warnings,
@@ -241,11 +251,15 @@ export async function evaluate(
   };
 }
 
+/** iBLEU's weight on the reference BLEU (0.8 is the value in the paraphrase literature). */
+export const IBLEU_ALPHA = 0.8;
+
 /** Quality scores of one system output per source. */
 export function quality(srcs: readonly string[], outs: readonly string[], refs: readonly string[][], withSari: boolean): QualityScores {
   const n = outs.length;
   let bleu = 0;
   let bleuHypRef = 0;
+  let toSource = 0;
   let rouge = 0;
   let d1 = 0;
   let comp = 0;
@@ -256,13 +270,15 @@ export function quality(srcs: readonly string[], outs: readonly string[], refs: 
     const hypRef = sentenceBleuText(out, refs[i]);
     bleu += (refs[i].length === 1 ? diffuseqBleu(out, refs[i][0]) : hypRef) / n;
     bleuHypRef += hypRef / n;
+    toSource += diffuseqBleu(out, srcs[i]) / n;
     rouge += rougeL(out, refs[i]).fmeasure / n;
     d1 += dist1(out) / n;
     comp += out.length / Math.max(1, srcs[i].trim().length) / n;
     same += normalizeForCompare(out) === normalizeForCompare(srcs[i]) ? 1 / n : 0;
     words += out.split(/\s+/).filter(Boolean).length / n;
   }
-  const q: QualityScores = { bleu, bleuHypRef, rougeL: rouge, dist1: d1, compressionRatio: comp, identicalToInput: same, meanWords: words };
+  const ibleu = IBLEU_ALPHA * bleu - (1 - IBLEU_ALPHA) * toSource;
+  const q: QualityScores = { bleu, bleuHypRef, bleuToSource: toSource, ibleu, rougeL: rouge, dist1: d1, compressionRatio: comp, identicalToInput: same, meanWords: words };
   if (withSari) {
     const k = refs[0].length;
     if (refs.every((r) => r.length === k)) {

@@ -59,6 +59,19 @@ describe('engine/eval', () => {
       assert.ok(q.sari !== undefined && q.sari > 0);
       assert.equal(quality(srcs, outs, refs, false).sari, undefined);
     });
+    it('iBLEU = 0.8·BLEU(output, refs) − 0.2·BLEU(output, source): a copy of the source pays for copying', () => {
+      const srcs = ['how do i learn english fast ?'];
+      const refs = [['what is the quickest way to learn english ?']];
+      const copy = quality(srcs, srcs, refs, false);
+      assert.equal(copy.bleuToSource, 1);
+      assert.equal(copy.identicalToInput, 1);
+      const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
+      near(copy.ibleu, 0.8 * diffuseqBleu(srcs[0], refs[0][0]) - 0.2);
+      const ref = quality(srcs, [refs[0][0]], refs, false);
+      assert.equal(ref.bleu, 1);
+      near(ref.ibleu, 0.8 - 0.2 * diffuseqBleu(refs[0][0], srcs[0]));
+      assert.ok(ref.ibleu > copy.ibleu);
+    });
   });
 
   describe('quality: BLEU orientation', () => {
@@ -127,6 +140,10 @@ describe('engine/eval', () => {
       }
       assert.ok(r.timing.msPerSentence > 0);
       assert.equal(r.options.seed, 0);
+      // The copy baseline beside the model: every input unchanged.
+      assert.equal(r.copy.identicalToInput, 1);
+      assert.equal(r.copy.bleuToSource, 1);
+      assert.deepEqual(r.copy, quality(data.map((e) => e.src), data.map((e) => e.src), data.map((e) => e.refs), false));
       // The same evaluation again gives the same outputs (seeded).
       const again = await evaluate(engine, data, f, { task: 'paraphrase', candidates: 2, steps: 2 });
       assert.deepEqual(again.results.map((x) => x.mbr), r.results.map((x) => x.mbr));
