@@ -70,6 +70,16 @@ export const DENOISER_INPUTS: readonly [string, number, number][] = [
   ['t', 1, 1],
 ];
 export const DENOISER_SELF_COND: [string, number, number] = ['x_self_cond', 1, 3];
+/** Only with `model.targetPositions: "restart"`: the index of each row's first target position. */
+export const DENOISER_TARGET_START: [string, number, number] = ['target_start', 7, 1];
+
+/** How the denoiser numbers target positions (docs/model-format.md); absent in a manifest = 'absolute'. */
+export const TARGET_POSITIONS = ['absolute', 'restart'] as const;
+export type TargetPositions = (typeof TARGET_POSITIONS)[number];
+
+export function targetPositionsOf(m: ModelManifest): TargetPositions {
+  return (m.model?.targetPositions as TargetPositions | undefined) ?? 'absolute';
+}
 export const DENOISER_OUTPUTS: readonly [string, number, number][] = [['x0', 1, 3]];
 export const ROUNDING_INPUTS: readonly [string, number, number][] = [
   ['x', 1, 3],
@@ -167,6 +177,9 @@ export function loadModelPackage(dir: string): ModelPackage {
   if (manifest.diffusion.selfConditioning) {
     denoiserInputs.push(DENOISER_SELF_COND);
   }
+  if (targetPositionsOf(manifest) === 'restart') {
+    denoiserInputs.push(DENOISER_TARGET_START);
+  }
   checkGraph(denoiser, manifest.files.denoiser, denoiserInputs, DENOISER_OUTPUTS, fail);
   checkGraph(rounding, manifest.files.rounding, ROUNDING_INPUTS, ROUNDING_OUTPUTS, fail);
 
@@ -213,7 +226,9 @@ function checkGraph(
   if (extra.length > 0) {
     const hint = extra.some((v) => v.name === DENOISER_SELF_COND[0])
       ? ' (the manifest says diffusion.selfConditioning is false)'
-      : '';
+      : extra.some((v) => v.name === DENOISER_TARGET_START[0])
+        ? ' (the manifest does not say model.targetPositions is "restart")'
+        : '';
     fail(`${rel} has unexpected input(s) ${extra.map((v) => `"${v.name}"`).join(', ')}${hint}`);
   }
 }
@@ -293,6 +308,7 @@ function validateManifest(raw: unknown, fail: Fail): ModelManifest {
   f.num('diffusion.absorbingRate', 0, 1);
   f.oneOf('diffusion.predict', ['x0']);
   f.bool('diffusion.selfConditioning');
+  f.oneOf('model.targetPositions', TARGET_POSITIONS, true);
   f.obj('files');
   f.str('files.denoiser');
   f.str('files.rounding');
@@ -385,8 +401,8 @@ class FieldChecker {
     const what = max === Infinity ? `a number > ${min}` : `a number in [${min}, ${max}]`;
     this.need(p, what, (v) => typeof v === 'number' && Number.isFinite(v) && (max === Infinity ? v > min : v >= min && v <= max));
   }
-  oneOf(p: string, values: string[]): void {
-    this.need(p, `one of ${values.map((v) => `"${v}"`).join(', ')}`, (v) => values.includes(v as string));
+  oneOf(p: string, values: readonly string[], optional = false): void {
+    this.need(p, `one of ${values.map((v) => `"${v}"`).join(', ')}`, (v) => values.includes(v as string), optional);
   }
 }
 

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { AbortError, RewriteInputError, isAbortError, throwIfAborted } from './errors';
-import { loadModelPackage, type ModelManifest, type ModelPackage } from './package';
+import { loadModelPackage, targetPositionsOf, type ModelManifest, type ModelPackage } from './package';
 import { Rng } from './rng';
 import { ddpmSample } from './sampler/ddpm';
 import { dpmSolverPlusPlus } from './sampler/dpmSolver';
@@ -386,12 +386,20 @@ export class RewriteEngine {
     const tData = new Float32Array(B);
     const tTensor = new Tensor('float32', tData, [B]);
     const selfCond = m.diffusion.selfConditioning;
+    // The restart layout numbers target positions from each row's first target slot (= its source length).
+    const startTensor =
+      targetPositionsOf(m) === 'restart'
+        ? new Tensor('int64', BigInt64Array.from(srcLen, (n) => BigInt(n)), [B])
+        : undefined;
     let prevX0: Float32Array | undefined = selfCond ? new Float32Array(B * rowLen) : undefined;
     const denoise = async (x: Float32Array, tIndex: number): Promise<Float32Array> => {
       tData.fill(tIndex);
       const feeds: Record<string, Tensor> = { x_t: new Tensor('float32', x, [B, L, d]), t: tTensor };
       if (prevX0) {
         feeds.x_self_cond = new Tensor('float32', prevX0, [B, L, d]);
+      }
+      if (startTensor) {
+        feeds.target_start = startTensor;
       }
       const t = now();
       const out = await this.denoiser.run(feeds);

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { Tokenizer, WordPiece, bertNormalizer, bertPreTokenizer, wordPieceDecoder } from 'tokenizers';
-import { MainIo, UserError, checkKnownFlags, flagBool, numberFlag, parseArgs, runMain, withUserErrors } from './common';
+import { MainIo, UserError, checkKnownFlags, flagBool, flagValue, numberFlag, parseArgs, runMain, withUserErrors } from './common';
 
 export type TaskName = 'paraphrase' | 'simplify';
 export const TASK_TOKENS: Record<TaskName, string> = { paraphrase: '[PARA]', simplify: '[SIMP]' };
@@ -36,6 +36,12 @@ export interface DataSpec {
 export interface PrepareOptions {
   data: DataSpec[];
   out: string;
+  /**
+   * A folder with a tokenizer.json (a model package, or an earlier prepare's output): encode with it instead
+   * of training a new one, keeping its vocabulary, task tokens and special ids, so that `train --init` can
+   * continue that model. Its tokenizer files are copied byte for byte.
+   */
+  tokenizerFrom?: string;
   /** Total vocabulary size including the special and task tokens (default 16000). */
   vocabSize?: number;
   /** Source part length including [TASK] and [SEP] (default 64). */
@@ -278,6 +284,28 @@ export interface TrainedTokenizer {
 }
 
 /**
+ * The tokenizer of an existing folder (a model package or prepared data). Refuses one that lacks the special
+ * tokens or the task token of a task in the data, naming what is missing.
+ */
+export function loadTokenizer(dir: string, tasks: TaskName[]): TrainedTokenizer {
+  const file = path.join(dir, 'tokenizer.json');
+  if (!fs.existsSync(file)) throw new UserError(`--tokenizer ${dir}: no tokenizer.json there`);
+  const tokenizer = Tokenizer.fromFile(file);
+  const idOf = (tok: string): number => {
+    const id = tokenizer.tokenToId(tok);
+    if (id === undefined || id === null) {
+      throw new UserError(`--tokenizer ${dir}: its tokenizer has no ${tok} token${Object.values(TASK_TOKENS).includes(tok) ? ' (the data has a task the model was not trained for)' : ''}`);
+    }
+    return id;
+  };
+  const specialIds = { pad: idOf(SPECIAL_TOKENS.pad), unk: idOf(SPECIAL_TOKENS.unk), sep: idOf(SPECIAL_TOKENS.sep) };
+  const taskIds: Partial<Record<TaskName, number>> = {};
+  for (const t of tasks) taskIds[t] = idOf(TASK_TOKENS[t]);
+  const size = tokenizer.getVocabSize(true);
+  return { tokenizer, specialIds, taskIds, trainedVocab: size, keptVocab: size };
+}
+
+/**
  * Trains a WordPiece on the texts and cuts it to `vocabSize` entries in total. The binding's trainer has no
  * options, so the size is set by keeping the first entries of the trained vocabulary (the trainer orders it:
  * alphabet, continuing-subword characters, then merges by frequency). Every single character and `##`
@@ -468,10 +496,14 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   // Tokenizer
   const texts: string[] = [];
   for (const d of datasets) for (const p of d.train.slice(0, d.train.length - d.reversedAdded)) texts.push(p.src, p.trg);
-  const tk = await trainTokenizer(texts, tasks, vocabSize);
+  const tk = options.tokenizerFrom ? loadTokenizer(options.tokenizerFrom, tasks) : await trainTokenizer(texts, tasks, vocabSize);
   const tTok = Date.now();
-  log(`tokenizer: WordPiece, ${tk.keptVocab} tokens (trained ${tk.trainedVocab}, cut to --vocab-size ${vocabSize}) in ${((tTok - tRead) / 1000).toFixed(1)}s`);
-  if (tk.keptVocab < vocabSize) {
+  if (options.tokenizerFrom) {
+    log(`tokenizer: ${tk.keptVocab} tokens from ${path.join(options.tokenizerFrom, 'tokenizer.json')} (not trained)`);
+  } else {
+    log(`tokenizer: WordPiece, ${tk.keptVocab} tokens (trained ${tk.trainedVocab}, cut to --vocab-size ${vocabSize}) in ${((tTok - tRead) / 1000).toFixed(1)}s`);
+  }
+  if (!options.tokenizerFrom && tk.keptVocab < vocabSize) {
     log(
       `note: the vocabulary has ${tk.keptVocab} tokens, fewer than --vocab-size ${vocabSize}: ` +
         (tk.trainedVocab >= 30000 ? "the tokenizers binding's trainer stops at 30000 (it takes no options)" : 'the training text has no more merges'),
@@ -551,8 +583,15 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   // Write
   fs.mkdirSync(options.out, { recursive: true });
   const taskTokens = tasks.map((t) => TASK_TOKENS[t]);
-  tk.tokenizer.save(path.join(options.out, 'tokenizer.json'), false);
-  fs.writeFileSync(path.join(options.out, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig(taskTokens, maxSource + maxTarget), null, 2) + '\n');
+  if (options.tokenizerFrom) {
+    // Byte for byte: `train --init` checks that the data's tokenizer is the package's.
+    fs.copyFileSync(path.join(options.tokenizerFrom, 'tokenizer.json'), path.join(options.out, 'tokenizer.json'));
+  } else {
+    tk.tokenizer.save(path.join(options.out, 'tokenizer.json'), false);
+  }
+  const cfgFrom = options.tokenizerFrom && path.join(options.tokenizerFrom, 'tokenizer_config.json');
+  if (cfgFrom && fs.existsSync(cfgFrom)) fs.copyFileSync(cfgFrom, path.join(options.out, 'tokenizer_config.json'));
+  else fs.writeFileSync(path.join(options.out, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig(taskTokens, maxSource + maxTarget), null, 2) + '\n');
   const bytes: Record<string, number> = {};
   const counts: Record<'train' | 'valid', number> = { train: 0, valid: 0 };
   for (const split of ['train', 'valid'] as const) {
@@ -656,6 +695,7 @@ export function readSplit(dir: string, split: 'train' | 'valid', meta: PrepareMe
 
 export const PREPARE_USAGE = `usage: diffuseq prepare --data DIR_OR_FILE… --task paraphrase|simplify [--limit N] [--data … --task …]… --out DIR
        [--vocab-size N] [--max-source N] [--max-target N] [--limit N] [--valid-fraction F] [--both-directions]
+       [--tokenizer DIR]   (encode with DIR's tokenizer.json, e.g. models/default, instead of training one)
        [--budget-ratio R] [--budget-extra E]   (target budget min(maxTarget, ceil(R·n)+E), default 1.5 and 6: recorded in
                                                 meta.json, used by the trainer when its config has none)
   --data/--task come in pairs; a --limit right after a --data/--task pair applies to that dataset only,
@@ -664,7 +704,7 @@ export const PREPARE_USAGE = `usage: diffuseq prepare --data DIR_OR_FILE… --ta
 /** Parses `diffuseq prepare` arguments into PrepareOptions. */
 export function parsePrepareArgs(argv: string[]): PrepareOptions {
   const p = parseArgs(argv);
-  checkKnownFlags(p, ['data', 'task', 'out', 'vocab-size', 'max-source', 'max-target', 'limit', 'valid-fraction', 'both-directions', 'budget-ratio', 'budget-extra', 'help'], 'prepare');
+  checkKnownFlags(p, ['data', 'task', 'out', 'vocab-size', 'max-source', 'max-target', 'limit', 'valid-fraction', 'both-directions', 'budget-ratio', 'budget-extra', 'tokenizer', 'help'], 'prepare');
   const data: DataSpec[] = [];
   let pending: string[] | undefined;
   let globalLimit: number | undefined;
@@ -699,6 +739,7 @@ export function parsePrepareArgs(argv: string[]): PrepareOptions {
     limit: globalLimit,
     validFraction: numberFlag(p, 'valid-fraction', { min: 0, max: 0.99 }),
     bothDirections: flagBool(p, 'both-directions'),
+    tokenizerFrom: flagValue(p, 'tokenizer'),
     budget: { ratio: numberFlag(p, 'budget-ratio', { min: 0.1, max: 10 }) ?? 1.5, extra: numberFlag(p, 'budget-extra', { int: true, min: 0, max: 64 }) ?? 6 },
   };
 }

@@ -24,6 +24,7 @@ import {
   trainerPythonPath,
   withUserErrors,
 } from './common';
+import { chooseAllocator } from './allocator';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Protocol events (docs/CONTRACTS.md)
@@ -46,6 +47,8 @@ export interface StepEvent {
   nll?: number;
   lr?: number;
   tokensPerSec?: number;
+  /** Achieved FLOP rate of the training step (model FLOPs, forward + backward). */
+  gflopsPerSec?: number;
   elapsed?: number;
   eta?: number;
   [k: string]: unknown;
@@ -122,6 +125,8 @@ export interface TrainOptions {
   data?: string;
   out?: string;
   resume?: string;
+  /** A model package folder to start from (its weights; fresh optimizer and schedule). */
+  init?: string;
   maxSteps?: number;
   maxMinutes?: number;
   /** >1: torch.distributed.run with that many processes (one per GPU). */
@@ -168,6 +173,7 @@ export function trainCommand(python: string, opts: TrainOptions): string[] {
   if (opts.data) args.push('--data', abs(opts.data));
   if (opts.out) args.push('--out', abs(opts.out));
   if (opts.resume) args.push('--resume', abs(opts.resume));
+  if (opts.init) args.push('--init', abs(opts.init));
   if (opts.maxSteps !== undefined) args.push('--max-steps', String(opts.maxSteps));
   if (opts.maxMinutes !== undefined) args.push('--max-minutes', String(opts.maxMinutes));
   if (opts.extraArgs) args.push(...opts.extraArgs);
@@ -183,6 +189,8 @@ export function trainCommand(python: string, opts: TrainOptions): string[] {
 export class TrainingRun extends EventEmitter {
   readonly result: Promise<TrainSummary>;
   readonly command: string[];
+  /** Which malloc the trainer was started with (chooseAllocator), for the log. */
+  allocator?: string;
   private child: cp.ChildProcess;
   private summary: TrainSummary;
   private signalsSent = 0;
@@ -363,6 +371,7 @@ export function startTraining(opts: TrainOptions): TrainingRun {
     throw new UserError(`diffuseq train: config ${opts.config} is not valid JSON (${(e as Error).message})`);
   }
   if (opts.resume && !fs.existsSync(path.resolve(cwd, opts.resume))) throw new UserError(`diffuseq train: checkpoint ${opts.resume} not found`);
+  if (opts.init && !fs.existsSync(path.join(path.resolve(cwd, opts.init), 'manifest.json'))) throw new UserError(`diffuseq train: --init ${opts.init} is not a model package (no manifest.json)`);
   const env = { ...(opts.env ?? process.env) };
   const py: PythonInfo = typeof opts.python === 'object' ? opts.python : opts.python ? { executable: opts.python, torch: '?', version: '?', cuda: false } : requirePythonWithTorch(env);
   if ((opts.gpus ?? 1) > 1 && typeof opts.python !== 'string' && !py.cuda) {
@@ -372,7 +381,11 @@ export function startTraining(opts: TrainOptions): TrainingRun {
   const pyPath = trainerPythonPath(root);
   env.PYTHONPATH = env.PYTHONPATH ? `${pyPath}${path.delimiter}${env.PYTHONPATH}` : pyPath;
   env.PYTHONUNBUFFERED = '1';
-  return new TrainingRun(trainCommand(py.executable, opts), env, cwd);
+  const alloc = chooseAllocator(env);
+  Object.assign(env, alloc.env);
+  const run = new TrainingRun(trainCommand(py.executable, opts), env, cwd);
+  run.allocator = alloc.description;
+  return run;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -402,6 +415,7 @@ export function formatStep(e: StepEvent): string {
   if (sub.length) parts[1] += ` (${sub.join(' ')})`;
   if (e.lr !== undefined) parts.push(`lr ${e.lr.toExponential(1)}`);
   if (e.tokensPerSec !== undefined) parts.push(`${fmtRate(e.tokensPerSec)} tok/s`);
+  if (e.gflopsPerSec !== undefined) parts.push(`${e.gflopsPerSec.toFixed(0)} GFLOP/s`);
   const time: string[] = [];
   if (e.elapsed !== undefined) time.push(formatDuration(e.elapsed));
   if (e.eta !== undefined) time.push(`ETA ${formatDuration(e.eta)}`);
@@ -469,6 +483,8 @@ export class ProgressDisplay {
       case 'start': {
         const cfg = ev.config as { name?: string; train?: { steps?: number } };
         this.println(`training ${cfg?.name ?? ''} on ${ev.device}${ev.world > 1 ? ` ×${ev.world}` : ''}, ${fmtRate(ev.parameters)} parameters`.replace('  ', ' '));
+        const how = [ev.dtype ? `dtype ${String(ev.dtype)}${ev.dtypeReason ? ` (${String(ev.dtypeReason)})` : ''}` : '', ev.allocator ? `allocator ${String(ev.allocator)}` : '', ev.threads ? `${String(ev.threads)} threads` : ''].filter(Boolean);
+        if (how.length) this.println(`  ${how.join(', ')}`);
         break;
       }
       case 'step': {
@@ -534,6 +550,8 @@ export function formatSummary(s: TrainSummary, resumeCommand?: string): string[]
   if (s.steps.length) {
     const rates = s.steps.map((e) => e.tokensPerSec).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
     if (rates.length) lines.push(`  throughput ${fmtRate(rates.reduce((a, b) => a + b, 0) / rates.length)} tokens/s (mean of ${rates.length} reports)`);
+    const flops = s.steps.map((e) => e.gflopsPerSec).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    if (flops.length) lines.push(`  achieved ${(flops.reduce((a, b) => a + b, 0) / flops.length).toFixed(0)} GFLOP/s (model FLOPs, forward + backward)`);
   }
   if (evalLast) lines.push(`  last eval @ ${evalLast.step}: valid loss ${fmtNum(evalLast.validLoss)}, valid BLEU ${fmtNum(evalLast.validBleu, 2)}`);
   if (s.error && s.status === 'failed') {
@@ -562,16 +580,20 @@ function quoteArg(a: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // CLI
 
-export const TRAIN_USAGE = `usage: diffuseq train --config FILE.json [--data DIR] [--out DIR] [--resume CKPT] [--max-steps N] [--max-minutes M] [--gpus N]
+export const TRAIN_USAGE = `usage: diffuseq train --config FILE.json [--data DIR] [--out DIR] [--resume CKPT | --init PACKAGE] [--max-steps N] [--max-minutes M] [--gpus N]
+  --init models/default starts from a model package's weights (the data must be prepared with its tokenizer:
+  diffuseq prepare --tokenizer models/default …).
   Ctrl-C (or SIGTERM) stops the run after writing a checkpoint; the command to resume is printed.
   DIFFUSEQ_PYTHON=/path/to/python picks the Python (it must have torch).`;
 
 export function parseTrainArgs(argv: string[]): TrainOptions {
   const p = parseArgs(argv);
-  checkKnownFlags(p, ['config', 'data', 'out', 'resume', 'max-steps', 'max-minutes', 'gpus', 'help'], 'train');
+  checkKnownFlags(p, ['config', 'data', 'out', 'resume', 'init', 'max-steps', 'max-minutes', 'gpus', 'help'], 'train');
   const config = flagValue(p, 'config');
   if (!config) throw new UserError('diffuseq train: --config FILE.json is required\n' + TRAIN_USAGE);
+  if (flagValue(p, 'init') && flagValue(p, 'resume')) throw new UserError('diffuseq train: --init starts a new run from a package and --resume continues a run: give one');
   return {
+    init: flagValue(p, 'init'),
     config,
     data: flagValue(p, 'data'),
     out: flagValue(p, 'out'),

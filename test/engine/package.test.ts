@@ -162,6 +162,15 @@ describe('engine/package (real package)', function () {
       editManifest(dir, (m) => (m.diffusion.selfConditioning = !sc));
       expectError(dir, sc ? /unexpected input\(s\) "x_self_cond" \(the manifest says diffusion\.selfConditioning is false\)/ : /has no input "x_self_cond"/);
     });
+    it('target-position layout that does not match the graph', () => {
+      const restart = loadModelPackage(dir).manifest.model?.targetPositions === 'restart';
+      editManifest(dir, (m) => (m.model.targetPositions = restart ? 'absolute' : 'restart'));
+      expectError(dir, restart ? /unexpected input\(s\) "target_start" \(the manifest does not say model\.targetPositions is "restart"\)/ : /has no input "target_start"/);
+    });
+    it('unknown target-position layout', () => {
+      editManifest(dir, (m) => (m.model.targetPositions = 'relative'));
+      expectError(dir, /model\.targetPositions must be one of "absolute", "restart", not "relative"/);
+    });
     it('tokenizer.json that is not JSON', () => {
       fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{');
       expectError(dir, /tokenizer\.json is not valid JSON/);

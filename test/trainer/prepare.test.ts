@@ -146,6 +146,33 @@ describe('trainer/prepare', function () {
     for (let r = 0; r < idx.length / 4; r++) assert.strictEqual(idx[r * 4 + 2], idx[r * 4] + idx[r * 4 + 1]);
   });
 
+  it('--tokenizer reuses a folder\'s tokenizer: same bytes, ids and task tokens; refuses one without a task token', async () => {
+    const again = path.join(tmp, 'prep-again');
+    // Only the paraphrase data this time, encoded with the first run's tokenizer (as for train --init).
+    const logs: string[] = [];
+    const res = await prepare({ data: [{ paths: [para], task: 'paraphrase' }], out: again, maxSource: 24, maxTarget: 20, tokenizerFrom: out, log: (l) => logs.push(l) });
+    assert.deepStrictEqual(fs.readFileSync(path.join(again, 'tokenizer.json')), fs.readFileSync(path.join(out, 'tokenizer.json')));
+    assert.deepStrictEqual(fs.readFileSync(path.join(again, 'tokenizer_config.json')), fs.readFileSync(path.join(out, 'tokenizer_config.json')));
+    assert.strictEqual(res.meta.vocabSize, meta.vocabSize);
+    assert.deepStrictEqual(res.meta.tokens, meta.tokens);
+    assert.deepStrictEqual(res.meta.tasks, { paraphrase: meta.tasks.paraphrase });
+    assert.ok(logs.some((l) => /tokens from .*tokenizer\.json \(not trained\)/.test(l)), logs.join('\n'));
+    // The same pairs encode to the same ids as in the first folder.
+    const first = readSplit(out, 'train', meta);
+    const second = readSplit(again, 'train', res.meta);
+    assert.strictEqual(second.length, 300);
+    assert.deepStrictEqual(second, first.slice(0, second.length));
+    // A tokenizer that lacks [SIMP] cannot encode simplification data.
+    const paraOnly = path.join(tmp, 'prep-para-only');
+    await prepare({ data: [{ paths: [para], task: 'paraphrase' }], out: paraOnly, vocabSize: 150, maxSource: 24, maxTarget: 20, log: () => {} });
+    await assert.rejects(
+      prepare({ data: [{ paths: [simp], task: 'simplify' }], out: path.join(tmp, 'x'), tokenizerFrom: paraOnly, log: () => {} }),
+      (e: Error) => e instanceof UserError && /has no \[SIMP\] token \(the data has a task the model was not trained for\)/.test(e.message),
+    );
+    await assert.rejects(prepare({ data: [{ paths: [para], task: 'paraphrase' }], out: path.join(tmp, 'y'), tokenizerFrom: tmp, log: () => {} }), /no tokenizer\.json there/);
+    assert.strictEqual(parsePrepareArgs(['--data', para, '--task', 'paraphrase', '--out', 'o', '--tokenizer', 'models/default']).tokenizerFrom, 'models/default');
+  });
+
   it('keeps every word of the training text encodable after cutting the vocabulary', async () => {
     const texts = ['Zebra xylophone quizzically jumps!', 'Ünïcödé 東京 émigré', ...Array.from({ length: 50 }, (_, i) => `sentence number ${i} about ${WORDS[i % WORDS.length]}s`)];
     const full = await trainTokenizer(texts, ['paraphrase'], 100000);

@@ -3,6 +3,7 @@ import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { chooseAllocator } from '../../src/trainer/allocator';
 import { findPythonWithTorch, findTrainerRoot, noTorchMessage } from '../../src/trainer/common';
 import { ProgressDisplay, StepEvent, TrainEvent, formatStep, parseProtocolLine, parseTrainArgs, startTraining, trainCommand } from '../../src/trainer/runner';
 
@@ -18,7 +19,7 @@ const FAKE_PYTHON = `#!${process.execPath}
 const fs = require('fs');
 const args = process.argv.slice(2);
 if (args[0] === '-c') { console.log(JSON.stringify({ torch: '0.0-fake', version: '3.99', cuda: false })); process.exit(0); }
-if (process.env.FAKE_ARGS_FILE) fs.writeFileSync(process.env.FAKE_ARGS_FILE, JSON.stringify({ args, pythonpath: process.env.PYTHONPATH }));
+if (process.env.FAKE_ARGS_FILE) fs.writeFileSync(process.env.FAKE_ARGS_FILE, JSON.stringify({ args, pythonpath: process.env.PYTHONPATH, preload: process.env.LD_PRELOAD ?? null, tunables: process.env.GLIBC_TUNABLES ?? null }));
 const emit = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
 const mode = process.env.FAKE_MODE || 'normal';
 emit({ event: 'start', config: { name: 'fake' }, device: 'cpu', parameters: 12345, world: 1 });
@@ -117,10 +118,15 @@ describe('trainer/runner', function () {
     assert.strictEqual(summary.checkpoint, '/tmp/fake-run/ckpt.pt');
     assert.deepStrictEqual(summary.stderrTail, ['some warning on stderr']);
     assert.ok(seen.some((e) => e.event === 'output' && e.stream === 'stdout' && e.line === 'stray stdout text'));
-    const rec = JSON.parse(fs.readFileSync(argsFile, 'utf8')) as { args: string[]; pythonpath: string };
+    const rec = JSON.parse(fs.readFileSync(argsFile, 'utf8')) as { args: string[]; pythonpath: string; preload: string | null; tunables: string | null };
     assert.deepStrictEqual(rec.args.slice(0, 4), ['-m', 'diffuseq_trainer.train', '--config', config]);
     assert.ok(rec.args.includes('--max-steps') && rec.args.includes(path.resolve('some/data')));
     assert.strictEqual(rec.pythonpath.split(path.delimiter)[0], path.join(ROOT, 'src', 'trainer', 'python'));
+    // The trainer runs on the allocator chooseAllocator picked for this machine, and the run says which.
+    const alloc = chooseAllocator({ ...process.env, FAKE_MODE: 'normal' });
+    assert.strictEqual(rec.preload, alloc.env.LD_PRELOAD ?? process.env.LD_PRELOAD ?? null);
+    assert.strictEqual(rec.tunables, alloc.env.GLIBC_TUNABLES ?? process.env.GLIBC_TUNABLES ?? null);
+    assert.strictEqual(run.allocator, alloc.description);
   });
 
   it('reports a trainer error as a failed run', async () => {
@@ -165,8 +171,12 @@ describe('trainer/runner', function () {
     assert.strictEqual(res.status, 2, res.stderr);
     assert.match(res.stderr, /no Python with PyTorch found[\s\S]*sudo apt-get install python3-torch[\s\S]*pip install torch/);
     assert.deepStrictEqual(parseTrainArgs(['--config', 'c.json', '--max-steps', '10', '--gpus=2', '--max-minutes', '1.5']), {
-      config: 'c.json', data: undefined, out: undefined, resume: undefined, maxSteps: 10, maxMinutes: 1.5, gpus: 2,
+      config: 'c.json', data: undefined, out: undefined, resume: undefined, init: undefined, maxSteps: 10, maxMinutes: 1.5, gpus: 2,
     });
+    assert.strictEqual(parseTrainArgs(['--config', 'c.json', '--init', 'models/default']).init, 'models/default');
+    assert.deepStrictEqual(trainCommand('py', { config: 'c.json', init: 'models/default', cwd: '/w' }).slice(-2), ['--init', '/w/models/default']);
+    assert.throws(() => parseTrainArgs(['--config', 'c', '--init', 'p', '--resume', 'r.pt']), /give one/);
+    assert.throws(() => startTraining({ config, init: tmp, python: fake }), /--init .* is not a model package \(no manifest\.json\)/);
     assert.throws(() => parseTrainArgs(['--max-steps', '10']), /--config FILE\.json is required/);
     assert.throws(() => parseTrainArgs(['--config', 'c', '--max-steps', 'x']), /--max-steps must be an integer/);
     assert.throws(() => parseTrainArgs(['--config', 'c', '--epochs', '3']), /unknown option --epochs/);

@@ -26,6 +26,6 @@ def tiny_config(**train):
         "diffusion": {"steps": 100},
         "train": dict({"steps": 20, "batchSize": 8, "warmupSteps": 2, "logEvery": 1, "evalEvery": 0,
                        "checkpointEvery": 0, "validBatches": 1, "validBatchSize": 8, "bleuExamples": 4,
-                       "bleuSteps": 3, "bucketPool": 4, "threads": 1}, **train),
+                       "bleuSteps": 3, "bucketPool": 4, "threads": 1, "dtype": "fp32"}, **train),
     })
     return cfg

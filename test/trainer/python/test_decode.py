@@ -41,7 +41,7 @@ class OracleDenoiser(nn.Module):
     def get_embeds(self, ids):
         return self.word_emb(ids)
 
-    def forward(self, x, t, sc=None):
+    def forward(self, x, t, sc=None, target_start=None):
         return self.word_emb(self.ids[: x.shape[0], : x.shape[1]])
 
 

@@ -77,6 +77,7 @@ class ExportTest(unittest.TestCase):
         io = {v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
               for v in list(den.graph.input) + list(den.graph.output)}
         self.assertEqual(io, {"x_t": ["batch", "length", 8], "t": ["batch"], "x0": ["batch", "length", 8]})
+        self.assertEqual(self.man["model"]["targetPositions"], "absolute")
         rnd = onnx.load(os.path.join(self.out, "rounding.onnx"))
         onnx.checker.check_model(rnd)
         self.assertEqual(len(rnd.graph.initializer), 0, "rounding.onnx carries no weights")
@@ -120,6 +121,30 @@ class ExportTest(unittest.TestCase):
             self.assertEqual([i.name for i in den.graph.input], ["x_t", "t", "x_self_cond"])
             desc = load_json(os.path.join(out, "parity", "parity.json"))
             self.assertIn("x_self_cond", desc["denoiser"][1]["inputs"])
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+    def test_restart_layout_exports_target_start(self):
+        cfg = tiny_config()
+        cfg["model"]["targetPositions"] = "restart"
+        ck = random_init_checkpoint(write_cfg(cfg), fake_data_dir(), seed=6)
+        out = tempfile.mkdtemp(prefix="dq-export-restart-")
+        try:
+            man = export_package(ck, out)
+            self.assertEqual(man["model"]["targetPositions"], "restart")
+            den = onnx.load(os.path.join(out, "denoiser.onnx"))
+            self.assertEqual([i.name for i in den.graph.input], ["x_t", "t", "target_start"])
+            self.assertEqual(den.graph.input[2].type.tensor_type.elem_type, onnx.TensorProto.INT64)
+            pdir = os.path.join(out, "parity")
+            model = ckpt_io.build_model(ck).eval()
+            for b in load_json(os.path.join(pdir, "parity.json"))["denoiser"]:
+                start = read(pdir, b["inputs"]["target_start"])
+                mask = np.array(b["targetMask"]).astype(bool)
+                self.assertEqual(start.tolist(), mask.argmax(axis=1).tolist(), "the first target position")
+                with torch.no_grad():
+                    x0 = model(torch.from_numpy(read(pdir, b["inputs"]["x_t"])),
+                               torch.from_numpy(read(pdir, b["inputs"]["t"])), None, torch.from_numpy(start))
+                self.assertTrue(np.allclose(x0.numpy(), read(pdir, b["outputs"]["x0"]), atol=1e-5))
         finally:
             shutil.rmtree(out, ignore_errors=True)
 

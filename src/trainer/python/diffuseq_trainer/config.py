@@ -24,6 +24,9 @@ DEFAULTS = {
         "ffnMult": 4,
         "dropout": 0.1,
         "timeDim": 128,      # sinusoidal timestep features before the MLP
+        # "absolute" (DiffuSeq: one position sequence over source + target) | "restart" (target positions
+        # restart at 0, plus a source/target segment embedding; exported with a target_start input)
+        "targetPositions": "absolute",
     },
     "diffusion": {
         "schedule": "sqrt",
@@ -52,7 +55,9 @@ DEFAULTS = {
         "beta2": 0.999,
         "gradClip": 1.0,
         "emaDecay": 0.9999,
-        "dtype": "bf16",             # autocast dtype on CUDA: "bf16" | "fp32"
+        # "auto": bf16 on CUDA; on the CPU a few timed steps of each decide (bf16 wins where the CPU
+        # has AMX/AVX512-BF16, can lose elsewhere). "bf16" | "fp32" force it.
+        "dtype": "auto",
         "compile": False,
         "bucketPool": 50,            # batches drawn at once and bucketed by source length
         "logEvery": 50,

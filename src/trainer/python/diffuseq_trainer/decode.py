@@ -61,11 +61,12 @@ def dpm_solver_pp_2m(denoiser, x_src, src_mask, vp, steps=10, generator=None):
     ts = logsnr_timesteps(vp, steps)
     B = x.shape[0]
     self_cond = None
+    start = src_mask.to(torch.int8).argmin(dim=1)  # the first non-source position
     x0_prev, h_prev = None, None
     for i in range(1, len(ts)):
         s, t = ts[i - 1], ts[i]
         t_in = torch.full((B,), vp.model_time(s), device=x.device)
-        x0 = denoiser(x, t_in, self_cond) if denoiser.self_conditioning else denoiser(x, t_in)
+        x0 = denoiser(x, t_in, self_cond, start)
         x0 = anchor(x0.float())
         if denoiser.self_conditioning:
             self_cond = x0

@@ -34,6 +34,11 @@ def masked_mean(values, mask):
     return (values * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
 
 
+def target_start(target_mask):
+    """Index of the first target position of each row [B] (rows lay out source, then target)."""
+    return target_mask.to(torch.int8).argmax(dim=1)
+
+
 def absorb(x_start, absorb_vec, t, target_mask, sqrt_one_minus_ac, rate, rand=None, generator=None):
     """Replace each target position's x_start by the absorbing vector with prob rate * sqrt(1 - abar_t).
     Returns (x_start with replacements, bool mask [B, L] of replaced positions)."""
@@ -102,10 +107,11 @@ class DiffusionLoss(nn.Module):
 
     def forward(self, ids, target_mask, t, self_cond=False, generator=None):
         n = self.noised(ids, target_mask, t, generator=generator)
+        start = target_start(target_mask)
         x_self_cond = None
         if self_cond:
             # Self-conditioning (Chen et al.): a no-grad first pass, its x0 estimate fed as extra input.
             with torch.no_grad():
-                x_self_cond = self.denoiser(n["x_t"], t.float()).detach()
-        x0 = self.denoiser(n["x_t"], t.float(), x_self_cond)
+                x_self_cond = self.denoiser(n["x_t"], t.float(), None, start).detach()
+        x0 = self.denoiser(n["x_t"], t.float(), x_self_cond, start)
         return self.loss_terms(x0, n["x_start"], n["x_start_mean"], ids, target_mask, t)

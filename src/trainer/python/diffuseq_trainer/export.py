@@ -29,7 +29,7 @@ from . import ckpt as ckpt_io
 from .config import load_config, resolve_budget
 from .data import PreparedData, collate
 from .decode import round_tokens
-from .diffusion import DiffusionLoss
+from .diffusion import DiffusionLoss, target_start
 from .model import Denoiser, count_parameters
 
 OPSET = 17
@@ -40,14 +40,29 @@ def log(msg):
 
 
 class DenoiserGraph(nn.Module):
-    """The exported signature: (x_t, t[, x_self_cond]) -> x0."""
+    """The exported signature: (x_t, t[, x_self_cond][, target_start]) -> x0."""
 
     def __init__(self, model):
         super().__init__()
         self.model = model
 
-    def forward(self, x_t, t, x_self_cond=None):
-        return self.model(x_t, t, x_self_cond)
+    def forward(self, x_t, t, *rest):
+        rest = list(rest)
+        x_self_cond = rest.pop(0) if self.model.self_conditioning else None
+        target_start = rest.pop(0) if self.model.target_positions == "restart" else None
+        return self.model(x_t, t, x_self_cond, target_start)
+
+
+def graph_inputs(model, x_t, t, x_self_cond, target_start):
+    """The denoiser graph's input names and values, in order (docs/model-format.md)."""
+    names, values = ["x_t", "t"], [x_t, t]
+    if model.self_conditioning:
+        names.append("x_self_cond")
+        values.append(x_self_cond)
+    if model.target_positions == "restart":
+        names.append("target_start")
+        values.append(target_start)
+    return names, values
 
 
 class RoundingGraph(nn.Module):
@@ -58,14 +73,18 @@ class RoundingGraph(nn.Module):
         return torch.argmax(scores, dim=-1)
 
 
-def onnx_export(module, args, path, input_names, output_names, dynamic_axes):
+def onnx_export(module, args, path, input_names, output_names, dynamic_axes, fold=True):
+    """fold=False keeps every parameter as an initializer under its state-dict name ("model." + key):
+    folding would store each Linear's transposed weight as an anonymous "onnx::MatMul_N", and training can
+    only continue from a package (`train --init`) whose weights it can name. onnxruntime folds those
+    Transposes itself when it loads the graph, so inference is as fast."""
     kw = {}
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
         kw["dynamo"] = False  # the TorchScript exporter: stable, dynamic axes as given, no onnxscript
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer/deprecation chatter; the graph is checked by the tests
         torch.onnx.export(module, args, path, input_names=input_names, output_names=output_names,
-                          dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=True, **kw)
+                          dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=fold, **kw)
 
 
 def export_denoiser(model, path):
@@ -74,15 +93,41 @@ def export_denoiser(model, path):
     d = model.dim
     x = torch.randn(2, 7, d)
     t = torch.tensor([3.0, 1500.5])
-    names = ["x_t", "t"]
-    axes = {"x_t": {0: "batch", 1: "length"}, "t": {0: "batch"}, "x0": {0: "batch", 1: "length"}}
-    args = (x, t)
-    if model.self_conditioning:
-        names.append("x_self_cond")
-        axes["x_self_cond"] = {0: "batch", 1: "length"}
-        args = (x, t, torch.randn(2, 7, d))
+    names, args = graph_inputs(model, x, t, torch.randn(2, 7, d), torch.tensor([3, 4], dtype=torch.long))
+    axes = {"x_t": {0: "batch", 1: "length"}, "t": {0: "batch"}, "x0": {0: "batch", 1: "length"},
+            "x_self_cond": {0: "batch", 1: "length"}, "target_start": {0: "batch"}}
+    axes = {k: v for k, v in axes.items() if k in names or k == "x0"}
     with torch.no_grad():
-        onnx_export(DenoiserGraph(model), args, path, names, ["x0"], axes)
+        onnx_export(DenoiserGraph(model), tuple(args), path, names, ["x0"], axes, fold=False)
+    record_weight_aliases(model, path)
+
+
+WEIGHT_ALIASES_KEY = "diffuseq.weightAliases"
+FP16_SUFFIX = "__fp16"  # store_initializers_fp16 stores initializer NAME as NAME + this, cast back to NAME
+
+
+def record_weight_aliases(model, path):
+    """The exporter merges parameters of equal value into one initializer (zero biases, unit LayerNorm
+    gains of an untrained model...), so some state-dict names are absent from the graph. Record, in the
+    graph's metadata, which stored initializer holds each of them: `train --init` needs every name."""
+    import onnx
+    from onnx import numpy_helper
+
+    m = onnx.load(path)
+    stored = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    aliases = {}
+    for key, value in model.state_dict().items():
+        name = "model." + key
+        if name in stored or key in ("word_emb.weight", "absorb"):
+            continue
+        v = value.detach().cpu().numpy()
+        same = next((n for n, a in stored.items() if a.shape == v.shape and np.array_equal(a, v)), None)
+        if same is None:
+            raise RuntimeError(f"export: parameter {key} is neither in denoiser.onnx nor equal to a stored weight")
+        aliases[name] = same
+    if aliases:
+        m.metadata_props.add(key=WEIGHT_ALIASES_KEY, value=json.dumps(aliases, sort_keys=True))
+        onnx.save(m, path)
 
 
 def export_rounding(path, dim):
@@ -112,7 +157,7 @@ def store_initializers_fp16(path, min_elements=64):
     inits, casts = [], []
     for init in g.initializer:
         if init.data_type == TensorProto.FLOAT and int(np.prod(init.dims)) >= min_elements:
-            half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + "__fp16")
+            half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + FP16_SUFFIX)
             inits.append(half)
             casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT,
                                           name=init.name + "__to_float"))
@@ -181,18 +226,18 @@ def write_parity(model, cfg, meta, examples, out_dir, emb_rows):
         t = batch_timesteps(ids.shape[0], T, k)
         with torch.no_grad():
             x_t = diff.noised(ids, mask, t.floor().long(), generator=gen)["x_t"]
-            inputs = {"x_t": x_t.float(), "t": t.float()}
+            start = target_start(mask)
+            sc = None
             if model.self_conditioning:
-                sc = torch.zeros_like(x_t) if k == 0 else model(x_t, t)
-                inputs["x_self_cond"] = sc.float()
-                x0 = model(x_t, t, sc)
-            else:
-                x0 = model(x_t, t)
+                sc = torch.zeros_like(x_t) if k == 0 else model(x_t, t, None, start)
+            x0 = model(x_t, t, sc, start)
+            names, values = graph_inputs(model, x_t.float(), t.float(), sc, start)
         entry = {"name": name, "ids": ids.tolist(), "targetMask": mask.int().tolist(), "inputs": {}, "outputs": {}}
-        for key, val in inputs.items():
-            fname = f"{name}.{key}.f32.bin"
-            write_raw(os.path.join(pdir, fname), val.numpy(), "float32")
-            entry["inputs"][key] = fx(fname, val, "float32")
+        for key, val in zip(names, values):
+            dtype, tag = ("int64", "i64") if key == "target_start" else ("float32", "f32")
+            fname = f"{name}.{key}.{tag}.bin"
+            write_raw(os.path.join(pdir, fname), val.float().numpy() if dtype == "float32" else val.numpy(), dtype)
+            entry["inputs"][key] = fx(fname, val, dtype)
         write_raw(os.path.join(pdir, f"{name}.x0.f32.bin"), x0.numpy(), "float32")
         entry["outputs"]["x0"] = fx(f"{name}.x0.f32.bin", x0, "float32")
         desc["denoiser"].append(entry)
@@ -237,13 +282,16 @@ def manifest(ck, model, name, description, note, emb_dtype):
         "files": {"denoiser": "denoiser.onnx", "rounding": "rounding.onnx", "tokenizer": "tokenizer.json",
                   "tokenizerConfig": "tokenizer_config.json"},
         "model": {"parameters": count_parameters(model), "layers": cfg["model"]["layers"],
-                  "width": cfg["model"]["width"], "heads": cfg["model"]["heads"]},
+                  "width": cfg["model"]["width"], "heads": cfg["model"]["heads"],
+                  "targetPositions": model.target_positions},
         "provenance": {
             "data": [{"name": x.get("name"), "task": x.get("task"), "pairs": x.get("pairs"),
                       "licence": x.get("licence")} for x in meta.get("data", [])],
             "config": cfg,
             "trainingSteps": int(ck.get("step", 0)),
             "tokensSeen": int(ck.get("tokensSeen", 0)),
+            "dtype": ck.get("dtype", "fp32"),
+            "lineage": list(ck.get("lineage") or []),
             "device": ck.get("device", "none"),
             "trainingSeconds": round(float(ck.get("trainingSeconds", 0.0)), 1),
             "metrics": metrics,

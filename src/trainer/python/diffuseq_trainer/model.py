@@ -1,12 +1,19 @@
 """The x0-predicting denoiser of DiffuSeq(-v2).
 
 Input: x_t [B, L, d] (source positions hold clean embeddings, target positions the noisy state),
-t [B] float timestep index in [0, T-1] (fractional allowed), optional x_self_cond [B, L, d].
+t [B] float timestep index in [0, T-1] (fractional allowed), optional x_self_cond [B, L, d],
+target_start [B] int64 (index of the first target position; only read by the "restart" layout).
 Output: x0 [B, L, d], the predicted clean embeddings at every position.
 
 Layout: d -> width up-projection (Linear-Tanh-Linear, as DiffuSeq) + learned position embedding +
 timestep MLP (added to every position) -> LayerNorm/dropout -> pre-LN bidirectional transformer ->
 final LayerNorm -> width -> d down-projection (Linear-Tanh-Linear, as DiffuSeq).
+
+Target positions ("targetPositions" in the config):
+  "absolute" (DiffuSeq): position ids 0..L-1 over the whole row z = x + y.
+  "restart": the target's position ids restart at 0 at target_start, and a learned two-row segment
+    embedding (source / target) tells the halves apart. Target word i and source word i then share a
+    position, so copying aligned words - most of what a paraphrase does - is easy to learn early.
 
 The tied token embedding (V x d) and the learned soft absorbing vector (d) live here too, because
 they are trained with the network, but they are not part of the exported denoiser graph.
@@ -17,6 +24,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+TARGET_POSITIONS = ("absolute", "restart")
 HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
 
 
@@ -77,8 +85,11 @@ class Block(nn.Module):
 
 class Denoiser(nn.Module):
     def __init__(self, vocab_size, max_len, num_timesteps, dim=128, width=256, layers=4, heads=4,
-                 ffn_mult=4, dropout=0.1, time_dim=128, self_conditioning=False):
+                 ffn_mult=4, dropout=0.1, time_dim=128, self_conditioning=False, target_positions="absolute"):
         super().__init__()
+        if target_positions not in TARGET_POSITIONS:
+            raise ValueError(f"model.targetPositions must be one of {TARGET_POSITIONS}, not {target_positions!r}")
+        self.target_positions = target_positions
         self.vocab_size, self.dim, self.width, self.max_len = vocab_size, dim, width, max_len
         self.self_conditioning = self_conditioning
         # Tied token embedding, N(0,1) as DiffuSeq (nn.Embedding's default init); logits = x . E^T.
@@ -98,6 +109,7 @@ class Denoiser(nn.Module):
         self.time_mlp = nn.Sequential(
             nn.Linear(time_dim, 4 * width), nn.SiLU(), nn.Linear(4 * width, width))
         self.pos_emb = nn.Embedding(max_len, width)
+        self.seg_emb = nn.Embedding(2, width) if target_positions == "restart" else None
         self.ln_in = nn.LayerNorm(width)
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList([Block(width, heads, ffn_mult, dropout) for _ in range(layers)])
@@ -111,6 +123,8 @@ class Denoiser(nn.Module):
                 nn.init.normal_(m.weight, std=0.02)
                 nn.init.zeros_(m.bias)
         nn.init.normal_(self.pos_emb.weight, std=0.02)
+        if self.seg_emb is not None:
+            nn.init.normal_(self.seg_emb.weight, std=0.02)
         # The word embedding keeps N(0, 1): its scale sets the signal-to-noise ratio of the schedule.
 
     @classmethod
@@ -118,7 +132,7 @@ class Denoiser(nn.Module):
         m, dcfg = cfg["model"], cfg["diffusion"]
         return cls(vocab_size, max_len, dcfg["steps"], dim=m["dim"], width=m["width"], layers=m["layers"],
                    heads=m["heads"], ffn_mult=m["ffnMult"], dropout=m["dropout"], time_dim=m["timeDim"],
-                   self_conditioning=dcfg["selfConditioning"])
+                   self_conditioning=dcfg["selfConditioning"], target_positions=m.get("targetPositions", "absolute"))
 
     def set_explicit_attention(self, explicit=True):
         """Use the matmul-softmax attention (for ONNX export); SDPA is used otherwise when available."""
@@ -131,7 +145,19 @@ class Denoiser(nn.Module):
     def get_logits(self, x):
         return torch.matmul(x, self.word_emb.weight.t())
 
-    def forward(self, x_t, t, x_self_cond=None):
+    def position_features(self, L, target_start, device):
+        """[B or 1, L, width]: what each position adds to the up-projected input."""
+        if self.seg_emb is None:
+            return self.pos_emb.weight[:L].unsqueeze(0)
+        if target_start is None:
+            raise ValueError("the restart layout needs target_start (index of the first target position)")
+        pos = torch.arange(L, device=device).unsqueeze(0)          # [1, L]
+        start = target_start.to(device=device, dtype=torch.long).unsqueeze(1)  # [B, 1]
+        is_target = pos >= start                                   # [B, L]
+        ids = torch.where(is_target, pos - start, pos)
+        return self.pos_emb(ids) + self.seg_emb(is_target.long())
+
+    def forward(self, x_t, t, x_self_cond=None, target_start=None):
         if self.self_conditioning:
             if x_self_cond is None:
                 x_self_cond = torch.zeros_like(x_t)
@@ -139,7 +165,7 @@ class Denoiser(nn.Module):
         h = self.input_up_proj(x_t)
         L = h.shape[1]
         temb = self.time_mlp(timestep_embedding(t * self.t_scale, self.time_dim, self.freqs))
-        h = h + self.pos_emb.weight[:L].unsqueeze(0) + temb.unsqueeze(1)
+        h = h + self.position_features(L, target_start, h.device) + temb.unsqueeze(1)
         h = self.drop(self.ln_in(h))
         for blk in self.blocks:
             h = blk(h)

@@ -33,6 +33,7 @@ from .config import load_config, resolve_budget
 from .data import BatchStream, PreparedData, fixed_batches
 from .decode import validation_bleu
 from .diffusion import DiffusionLoss
+from .init_package import init_from_package, lineage_entry
 from .model import Denoiser, count_parameters
 from .probes import source_gain, source_probe_batches
 from .timesteps import make_sampler
@@ -56,6 +57,21 @@ def reference_blas_loaded():
             return "/blas/libblas.so" in f.read()
     except OSError:
         return False
+
+
+def allocator_in_use():
+    """Which malloc this process runs on (the runner preloads tcmalloc where installed: glibc's malloc
+    returns every step's activations to the OS and faults them back in, ~25 % of a CPU step here)."""
+    try:
+        with open("/proc/self/maps") as f:
+            maps = f.read()
+    except OSError:
+        return "unknown"
+    if "tcmalloc" in maps:
+        return "tcmalloc"
+    if "jemalloc" in maps:
+        return "jemalloc"
+    return "glibc" + (" (tuned)" if "glibc.malloc" in os.environ.get("GLIBC_TUNABLES", "") else "")
 
 
 def lr_at(step, tc):
@@ -93,7 +109,7 @@ def make_optimizer(model, tc, device):
 
 
 class Trainer:
-    def __init__(self, cfg, data_dir, out_dir, resume=None, device=None):
+    def __init__(self, cfg, data_dir, out_dir, resume=None, device=None, init=None):
         self.cfg, self.tc = cfg, cfg["train"]
         self.out_dir, self.data_dir = out_dir, data_dir
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -123,6 +139,19 @@ class Trainer:
         self.data = PreparedData(data_dir)
         resolve_budget(cfg, self.data.meta)
         self.model = Denoiser.from_config(cfg, self.data.vocab_size, self.data.max_len).to(self.device)
+        self.lineage, self.last_flops = [], 0.0
+        self.step, self.tokens_seen, self.train_seconds, self.metrics = 0, 0, 0.0, {}
+        if init:
+            if resume:
+                raise ValueError("--init starts a new run from a package; --resume continues a run: give one")
+            man = init_from_package(self.model, init, cfg, self.data.vocab_size, data_dir)
+            prov = man.get("provenance") or {}
+            # Fresh optimizer and LR schedule (step 0); the counts go on, so the new package says what it
+            # cost in all.
+            self.lineage = list(prov.get("lineage") or []) + [lineage_entry(init, man)]
+            self.tokens_seen = int(prov.get("tokensSeen") or 0)
+            self.train_seconds = float(prov.get("trainingSeconds") or 0.0)
+            log(f"initialised from {init} ({man.get('name')}, {self.tokens_seen / 1e6:.1f}M tokens seen)")
         self.ema = copy.deepcopy(self.model).eval()
         for p in self.ema.parameters():
             p.requires_grad_(False)
@@ -133,7 +162,6 @@ class Trainer:
         self.sampler = make_sampler(cfg, seed)
         self.stream = BatchStream(self.data, "train", self.tc["batchSize"], cfg, seed, self.tc["bucketPool"])
         self.sc_rng = np.random.default_rng(self.tc["seed"])  # same on all ranks
-        self.step, self.tokens_seen, self.train_seconds, self.metrics = 0, 0, 0.0, {}
         self.next_idx = None
         if resume:
             self.load(resume)
@@ -148,13 +176,35 @@ class Trainer:
         if self.ddp:
             from torch.nn.parallel import DistributedDataParallel as DDP
             self.train_mod = DDP(self.train_mod, device_ids=[self.device.index] if self.device.type == "cuda" else None)
-        use_bf16 = self.device.type == "cuda" and self.tc["dtype"] == "bf16"
-        self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_bf16 else contextlib.nullcontext
+        self.dtype, self.dtype_reason = self.choose_dtype()
+        log(f"dtype: {self.dtype} ({self.dtype_reason})")
+        self.autocast = autocast_for(self.device.type, self.dtype)
         self.valid = fixed_batches(self.data, "valid", cfg, self.tc["validBatchSize"], self.tc["validBatches"]) \
             if len(self.data.split("valid")) else []
         self.source_probe = source_probe_batches(self.data, cfg, self.tc["validBatchSize"]) if self.valid else None
         self.ema_params = list(self.ema.parameters())
         self.params = list(self.model.parameters())
+
+    # ----- precision --------------------------------------------------------------------------------
+    def choose_dtype(self):
+        """(dtype, reason). "auto" on the CPU times a few steps of each on a real batch (AMX makes bf16 ~4x
+        faster here; without AMX/AVX512-BF16 it can be slower), then restores every RNG it touched."""
+        asked = self.tc["dtype"]
+        if asked not in ("auto", "bf16", "fp32"):
+            raise ValueError(f'train.dtype must be "auto", "bf16" or "fp32", not {asked!r}')
+        if asked in ("bf16", "fp32"):
+            return asked, "set by train.dtype"
+        if self.device.type == "cuda":
+            return "bf16", "auto on CUDA"
+        if not cpu_bf16_supported():
+            return "fp32", "auto: this torch has no bf16 autocast on the CPU"
+        ids, mask = self.stream.make_batch(self.next_idx)
+        rng = torch.get_rng_state()
+        timings = {d: time_steps(self.loss_mod, ids, mask, autocast_for("cpu", d), self.cfg["diffusion"]["steps"])
+                   for d in ("fp32", "bf16")}
+        torch.set_rng_state(rng)
+        self.model.zero_grad(set_to_none=True)
+        return pick_dtype(timings)
 
     # ----- one step ---------------------------------------------------------------------------------
     def train_step(self):
@@ -181,6 +231,7 @@ class Trainer:
         self.step += 1
         ntok = ids.numel() * self.world
         self.tokens_seen += ntok
+        self.last_flops = step_flops(self.model, ids.shape[0], ids.shape[1], int(mask.sum())) * self.world
         parts = {k: float(v.detach().float().mean()) for k, v in terms.items()}
         return parts, lr, ntok
 
@@ -239,6 +290,7 @@ class Trainer:
             "kind": "weights", "ema": self.ema.state_dict(), "config": self.cfg, "meta": self.data.meta,
             "dataDir": os.path.abspath(self.data_dir), "step": self.step, "tokensSeen": self.tokens_seen,
             "trainingSeconds": self.train_seconds, "device": self.device_name(), "metrics": self.metrics,
+            "dtype": self.dtype, "lineage": self.lineage,
             "tokenizer": ckpt_io.read_tokenizer_files(self.data_dir), "validExamples": examples,
         }
 
@@ -277,6 +329,7 @@ class Trainer:
         self.model.load_state_dict(ck.get("model", ck["ema"]))
         self.step, self.tokens_seen = int(ck["step"]), int(ck["tokensSeen"])
         self.train_seconds, self.metrics = float(ck["trainingSeconds"]), dict(ck.get("metrics", {}))
+        self.lineage = list(ck.get("lineage", []))
         if ck.get("kind") == "full":
             self.opt.load_state_dict(ck["optimizer"])
             self.sampler.load_state_dict(ck["sampler"])
@@ -292,6 +345,58 @@ class Trainer:
         else:
             log(f"resuming from weights only ({path}): fresh optimizer and timestep sampler")
         log(f"resumed at step {self.step} from {path}")
+
+
+def autocast_for(device_type, dtype):
+    """A context factory: bf16 autocast on this device type, or nothing for fp32."""
+    if dtype == "bf16":
+        return lambda: torch.autocast(device_type, dtype=torch.bfloat16)
+    return contextlib.nullcontext
+
+
+def cpu_bf16_supported():
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return torch.ones(2, 2) @ torch.ones(2, 2) is not None
+    except (RuntimeError, TypeError, AttributeError):
+        return False
+
+
+def time_steps(loss_mod, ids, mask, autocast, num_timesteps, steps=3):
+    """Median seconds of forward+backward on one batch (after one warm-up step); no optimizer step."""
+    gen = torch.Generator().manual_seed(0)
+    t = torch.randint(0, num_timesteps, (ids.shape[0],), generator=gen)
+    times = []
+    for i in range(steps + 1):
+        t0 = time.perf_counter()
+        with autocast():
+            loss = loss_mod(ids, mask, t, False)["loss"].mean()
+        loss.backward()
+        if i:
+            times.append(time.perf_counter() - t0)
+    loss_mod.zero_grad(set_to_none=True)
+    return float(np.median(times))
+
+
+def pick_dtype(timings, margin=0.9):
+    """bf16 only when it is clearly faster (by more than 1 - margin): its rounding costs a little quality,
+    so a tie keeps fp32. timings: {"fp32": s, "bf16": s} per step."""
+    fp32, bf16 = timings["fp32"], timings["bf16"]
+    why = f"auto: timed fp32 {fp32 * 1e3:.0f} ms, bf16 {bf16 * 1e3:.0f} ms per step"
+    return ("bf16" if bf16 < margin * fp32 else "fp32"), why
+
+
+def step_flops(model, rows, length, target_tokens):
+    """Approximate FLOPs of one training step (forward + backward = 3x forward, 2 FLOPs per MAC):
+    every Linear of the network on all rows x length positions, attention's two L x L products per layer,
+    and the rounding logits (d x V) on the target tokens."""
+    width, layers, dim = model.width, len(model.blocks), model.dim
+    linear = sum(m.weight.numel() for name, m in model.named_modules()
+                 if isinstance(m, torch.nn.Linear) and not name.startswith("time_mlp"))
+    tokens = rows * length
+    fwd = 2 * linear * tokens + layers * 2 * 2 * rows * length * length * width \
+        + 2 * dim * model.vocab_size * target_tokens
+    return 3 * fwd
 
 
 class StopFlag:
@@ -322,8 +427,11 @@ def run(trainer, max_minutes=None):
     t_start = time.time()
     start_step = trainer.step
     emit({"event": "start", "config": trainer.cfg, "device": trainer.device.type,
-          "parameters": count_parameters(trainer.model), "world": trainer.world, "step": trainer.step})
-    acc, acc_n, acc_tok, t_log = {}, 0, 0, time.time()
+          "parameters": count_parameters(trainer.model), "world": trainer.world, "step": trainer.step,
+          "dtype": trainer.dtype, "dtypeReason": trainer.dtype_reason, "allocator": allocator_in_use(),
+          "threads": torch.get_num_threads() if trainer.device.type == "cpu" else None})
+    acc, acc_n, acc_tok, acc_flops, t_log = {}, 0, 0, 0.0, time.time()
+    tokens_at_start, seconds_at_start = trainer.tokens_seen, trainer.train_seconds
     recent = collections.deque(maxlen=50)  # step times; the median ignores compile/recompile spikes
     reason = "finished"
     while trainer.step < tc["steps"]:
@@ -337,6 +445,7 @@ def run(trainer, max_minutes=None):
             acc[k] = acc.get(k, 0.0) + v
         acc_n += 1
         acc_tok += ntok
+        acc_flops += trainer.last_flops
         s = trainer.step
         if s % tc["logEvery"] == 0 or s == tc["steps"]:
             now = time.time()
@@ -344,9 +453,10 @@ def run(trainer, max_minutes=None):
             done_here = s - start_step
             emit({"event": "step", "step": s, "steps": tc["steps"],
                   **{k: acc[k] / acc_n for k in ("loss", "mse", "tT", "nll")}, "lr": lr,
-                  "tokensPerSec": acc_tok / max(now - t_log, 1e-9), "elapsed": elapsed,
+                  "tokensPerSec": acc_tok / max(now - t_log, 1e-9),
+                  "gflopsPerSec": acc_flops / max(now - t_log, 1e-9) / 1e9, "elapsed": elapsed,
                   "eta": elapsed / max(done_here, 1) * (tc["steps"] - s)})
-            acc, acc_n, acc_tok, t_log = {}, 0, 0, time.time()
+            acc, acc_n, acc_tok, acc_flops, t_log = {}, 0, 0, 0.0, time.time()
         if tc["evalEvery"] and s % tc["evalEvery"] == 0 and s < tc["steps"]:
             trainer.metrics = dict(trainer.evaluate(), step=s)
             emit({"event": "eval", "step": s, **{k: v for k, v in trainer.metrics.items() if k != "step"}})
@@ -369,7 +479,11 @@ def run(trainer, max_minutes=None):
     emit({"event": "checkpoint", "step": trainer.step, "path": path})
     if reason == "signal":
         return 130
-    emit({"event": "done", "step": trainer.step, "checkpoint": path})
+    secs = trainer.train_seconds - seconds_at_start
+    emit({"event": "done", "step": trainer.step, "checkpoint": path, "dtype": trainer.dtype,
+          "tokensThisRun": trainer.tokens_seen - tokens_at_start, "trainingSecondsThisRun": round(secs, 1),
+          "tokensPerSec": (trainer.tokens_seen - tokens_at_start) / max(secs, 1e-9),
+          "tokensSeen": trainer.tokens_seen})
     return 0
 
 
@@ -379,6 +493,8 @@ def parse_args(argv=None):
     ap.add_argument("--data", help="prepared data folder (default: config data.dir)")
     ap.add_argument("--out", help="run folder for ckpt.pt/weights.pt (default: config out)")
     ap.add_argument("--resume", help="RUN/ckpt.pt (exact continuation) or RUN/weights.pt (weights only)")
+    ap.add_argument("--init", help="a model package folder (models/default): start from its weights, with a "
+                                   "fresh optimizer and schedule; the data must use its tokenizer")
     ap.add_argument("--max-steps", type=int, help="total steps (overrides train.steps; the LR schedule follows)")
     ap.add_argument("--max-minutes", type=float, help="stop cleanly (eval, checkpoint, done) within this wall time")
     ap.add_argument("--device", help="cpu | cuda | cuda:N (default: cuda when available)")
@@ -400,7 +516,7 @@ def main(argv=None):
         data_dir = args.data or cfg["data"]["dir"]
         out_dir = args.out or cfg["out"]
         cfg["data"]["dir"], cfg["out"] = data_dir, out_dir
-        trainer = Trainer(cfg, data_dir, out_dir, resume=args.resume, device=args.device)
+        trainer = Trainer(cfg, data_dir, out_dir, resume=args.resume, device=args.device, init=args.init)
         rc = run(trainer, args.max_minutes)
     except Exception as e:  # report, then fail
         traceback.print_exc(file=sys.stderr)
