@@ -8,12 +8,18 @@ export interface TargetBudgetSpec {
   extra: number;
 }
 
+/** The budget `prepare` records when none is given, and the trainer's fallback for data without one. */
+export const DEFAULT_TARGET_BUDGET: Readonly<TargetBudgetSpec> = { ratio: 1.5, extra: 6 };
+
 /**
  * Number of target positions for a source of `n` word-piece tokens (without [TASK]/[SEP]):
- * `min(maxTarget, ceil(ratio · n) + extra)` (docs/model-format.md), never less than 1.
+ * `max(1, min(maxTarget, ceil(ratio · n) + extra))` (docs/model-format.md). The one rule of the engine and
+ * `prepare`; the trainer's `data.target_budget` is the same, and test/fixtures/target-budget.json, which both test
+ * suites run, keeps them so. The 1e-9 keeps a product that is an integer (1.1 · 50) from rounding up on a
+ * floating-point excess.
  */
 export function targetBudget(n: number, maxTarget: number, spec: TargetBudgetSpec): number {
-  const b = Math.min(maxTarget, Math.ceil(spec.ratio * n) + spec.extra);
+  const b = Math.min(maxTarget, Math.ceil(spec.ratio * n - 1e-9) + spec.extra);
   return Math.max(1, b);
 }
 

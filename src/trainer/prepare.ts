@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { Tokenizer, WordPiece, bertNormalizer, bertPreTokenizer, wordPieceDecoder } from 'tokenizers';
+import { DEFAULT_TARGET_BUDGET, targetBudget } from '../engine/text';
 import { MainIo, UserError, checkKnownFlags, flagBool, flagValue, numberFlag, parseArgs, runMain, withUserErrors } from './common';
 
 export type TaskName = 'paraphrase' | 'simplify';
@@ -424,10 +425,8 @@ function finishAcc(a: PartAccumulator): PartReport {
   };
 }
 
-/** The number of target positions the sampler gives a source of n tokens (docs/model-format.md). */
-export function targetBudget(n: number, maxTarget: number, budget: { ratio: number; extra: number }): number {
-  return Math.min(maxTarget, Math.ceil(budget.ratio * n) + budget.extra);
-}
+/** The engine's rule is the one rule (src/engine/text.ts); re-exported for prepare's callers. */
+export { targetBudget };
 
 async function encodeAll(tok: Tokenizer, texts: string[]): Promise<number[][]> {
   const out: number[][] = [];
@@ -473,7 +472,7 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   const maxTarget = options.maxTarget ?? 64;
   const validFraction = options.validFraction ?? 0.02;
   const bothDirections = options.bothDirections ?? false;
-  const budget = options.budget ?? { ratio: 1.5, extra: 6 };
+  const budget = options.budget ?? { ...DEFAULT_TARGET_BUDGET };
   if (!options.data.length) throw new UserError('diffuseq prepare: give at least one --data DIR --task paraphrase|simplify');
   if (maxSource < 3) throw new UserError('--max-source must be at least 3 ([TASK], one token, [SEP])');
   if (maxTarget < 2) throw new UserError('--max-target must be at least 2 (one token, [SEP])');

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { cleanDecoded, normalizeForCompare, restoreCase, targetBudget } from '../../src/engine/text';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_TARGET_BUDGET, cleanDecoded, normalizeForCompare, restoreCase, targetBudget } from '../../src/engine/text';
 
 describe('engine/text', () => {
   describe('targetBudget', () => {
@@ -9,6 +11,15 @@ describe('engine/text', () => {
       assert.equal(targetBudget(62, 64, { ratio: 1.5, extra: 6 }), 64);
       assert.equal(targetBudget(0, 64, { ratio: 1.5, extra: 6 }), 6);
       assert.equal(targetBudget(0, 64, { ratio: 1, extra: 0 }), 1);
+    });
+    it('gives every case of the fixture the Python trainer runs too (test/fixtures/target-budget.json)', () => {
+      const fx = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'target-budget.json'), 'utf8')) as {
+        default: { ratio: number; extra: number };
+        cases: { n: number; maxTarget: number; ratio: number; extra: number; budget: number }[];
+      };
+      assert.deepEqual(DEFAULT_TARGET_BUDGET, fx.default);
+      assert.ok(fx.cases.length >= 10);
+      for (const c of fx.cases) assert.equal(targetBudget(c.n, c.maxTarget, c), c.budget, JSON.stringify(c));
     });
   });
 

@@ -1,12 +1,16 @@
+import json
 import math
+import os
 import unittest
 
 import numpy as np
 
-from diffuseq_trainer.config import resolve_budget
+from diffuseq_trainer.config import FALLBACK_BUDGET, resolve_budget
 from diffuseq_trainer.data import BatchStream, PreparedData, collate, target_budget, target_region, task_probabilities
 
 from helpers import fake_data_dir, tiny_config
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class BudgetTest(unittest.TestCase):
@@ -17,6 +21,15 @@ class BudgetTest(unittest.TestCase):
         self.assertEqual(target_budget(60, 64, 1.3, 4), 64)      # capped at maxTarget
         self.assertEqual(target_region(12, 3, 64, 1.3, 4), 17)   # source part 12 -> n = 10 -> ceil(13) + 4
         self.assertEqual(target_region(12, 30, 64, 1.3, 4), 30)  # a longer reference keeps its length
+
+    def test_shared_fixture(self):
+        """The cases the engine's tests run too: one rule in TypeScript and Python."""
+        with open(os.path.join(HERE, "..", "..", "fixtures", "target-budget.json")) as f:
+            fx = json.load(f)
+        self.assertEqual(FALLBACK_BUDGET, fx["default"])
+        self.assertGreaterEqual(len(fx["cases"]), 10)
+        for c in fx["cases"]:
+            self.assertEqual(target_budget(c["n"], c["maxTarget"], c["ratio"], c["extra"]), c["budget"], c)
 
 
 class CollateTest(unittest.TestCase):
@@ -82,11 +95,11 @@ class StreamTest(unittest.TestCase):
     def test_budget_comes_from_meta_when_config_is_null(self):
         cfg = tiny_config()
         self.assertIsNone(cfg["lengths"]["targetBudget"])
-        resolve_budget(cfg, {"lengths": {"targetBudget": {"ratio": 1.5, "extra": 6}}})
-        self.assertEqual(cfg["lengths"]["targetBudget"], {"ratio": 1.5, "extra": 6})
+        resolve_budget(cfg, {"lengths": {"targetBudget": {"ratio": 1.2, "extra": 3}}})
+        self.assertEqual(cfg["lengths"]["targetBudget"], {"ratio": 1.2, "extra": 3})
         cfg = tiny_config()
         resolve_budget(cfg, {"lengths": {}})
-        self.assertEqual(cfg["lengths"]["targetBudget"], {"ratio": 1.3, "extra": 4})
+        self.assertEqual(cfg["lengths"]["targetBudget"], {"ratio": 1.5, "extra": 6}, "FALLBACK_BUDGET")
 
 
 if __name__ == "__main__":

@@ -72,11 +72,13 @@ DEFAULTS = {
 }
 
 
-FALLBACK_BUDGET = {"ratio": 1.3, "extra": 4}
+# The default of `prepare` and the engine (src/engine/text.ts DEFAULT_TARGET_BUDGET); pinned by
+# test/fixtures/target-budget.json.
+FALLBACK_BUDGET = {"ratio": 1.5, "extra": 6}
 
 
 def resolve_budget(cfg, meta):
-    """Fill lengths.targetBudget in place (config, else data meta, else 1.3/4); the resolved value is
+    """Fill lengths.targetBudget in place (config, else data meta, else FALLBACK_BUDGET); the resolved value is
     what training uses and what the manifest records for the engine."""
     tb = cfg["lengths"].get("targetBudget")
     if not tb:

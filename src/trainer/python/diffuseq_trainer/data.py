@@ -24,8 +24,9 @@ def log(msg):
 
 
 def target_budget(n_src_tokens, max_target, ratio, extra):
-    """Inference-time target region: min(maxTarget, ceil(ratio * n) + extra)."""
-    return min(max_target, int(math.ceil(ratio * n_src_tokens - 1e-9)) + extra)
+    """Inference-time target region: max(1, min(maxTarget, ceil(ratio * n) + extra)) - the engine's rule
+    (src/engine/text.ts targetBudget); test/fixtures/target-budget.json pins the two together."""
+    return max(1, min(max_target, int(math.ceil(ratio * n_src_tokens - 1e-9)) + extra))
 
 
 def target_region(src_part_len, trg_len, max_target, ratio, extra):
