@@ -13,7 +13,7 @@ import { dpmSolverPlusPlus } from './sampler/dpmSolver';
 import { DiscreteVpSchedule, sqrtAlphasCumprod } from './schedule';
 import { joinSegments, splitSegments, type Segment } from './segment';
 import { createSessions, ort } from './session';
-import { restoreCase, targetBudget } from './text';
+import { restoreCase, stripControlChars, targetBudget } from './text';
 import { Tokenizer, unknownWordsWarning } from './tokenizer';
 import type {
   Candidate,
@@ -297,8 +297,11 @@ export class RewriteEngine {
     const unknown: string[] = [];
     let truncated = 0;
     const root = new Rng(o.seed);
+    let controls = 0;
     const jobs: Job[] = segments.map((seg, s) => {
-      const enc = this.tokenizer.encode(seg.text);
+      const clean = stripControlChars(seg.text);
+      controls += clean.removed;
+      const enc = this.tokenizer.encode(clean.text);
       unknown.push(...enc.unknownWords);
       let ids = enc.ids;
       if (ids.length > maxTokens) {
@@ -307,8 +310,11 @@ export class RewriteEngine {
       }
       const budget = targetBudget(ids.length, m.lengths.maxTarget, m.lengths.targetBudget);
       const source = [o.taskId, ...ids, m.tokens.sep];
-      return { text: seg.text, source, budget, L: source.length + budget, rng: root.child(s), outputs: [] };
+      return { text: clean.text, source, budget, L: source.length + budget, rng: root.child(s), outputs: [] };
     });
+    if (controls > 0) {
+      warnings.push(`${controls} control character${controls === 1 ? ' was' : 's were'} removed from the input (NUL, escape codes and the like)`);
+    }
     const w = unknownWordsWarning(unknown);
     if (w) {
       warnings.push(w);

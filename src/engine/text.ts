@@ -23,6 +23,25 @@ export function targetBudget(n: number, maxTarget: number, spec: TargetBudgetSpe
   return Math.max(1, b);
 }
 
+/** C0 and C1 control characters other than tab, line feed and carriage return (NUL, ESC, DEL, …). */
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+/** `text` without control characters (they carry no words and the tokenizer would drop or [UNK] them). */
+export function stripControlChars(text: string): { text: string; removed: number } {
+  let removed = 0;
+  const out = text.replace(CONTROL_CHARS, () => {
+    removed++;
+    return '';
+  });
+  return { text: out, removed };
+}
+
+/** A word quoted in a warning: at most `max` characters, the rest elided with its length. */
+export function shortenForMessage(word: string, max = 24): string {
+  const chars = [...word];
+  return chars.length <= max ? word : `${chars.slice(0, max - 1).join('')}… (${chars.length} characters)`;
+}
+
 /** Bracketed special tokens that never belong in output text ([PAD], [SEP], [CLS], [MASK], [UNK], task tokens…). */
 const SPECIAL_TOKEN = /\[(?:PAD|SEP|CLS|MASK|UNK|[A-Z][A-Z0-9_]*)\]/g;
 

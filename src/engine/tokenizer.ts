@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { ModelPackageError } from './package';
-import { cleanDecoded } from './text';
+import { cleanDecoded, shortenForMessage } from './text';
 
 /** The parts of transformers.js' PreTrainedTokenizer that the engine uses. */
 interface HfTokenizer {
@@ -89,7 +89,7 @@ export function unknownWordsWarning(words: readonly string[]): string | undefine
     return undefined;
   }
   const n = words.length;
-  const shown = words.slice(0, 5).map((w) => JSON.stringify(w)).join(', ');
+  const shown = words.slice(0, 5).map((w) => JSON.stringify(shortenForMessage(w))).join(', ');
   return `${n} word${n === 1 ? ' is' : 's are'} not in the model's vocabulary (${shown}${n > 5 ? ', …' : ''}); they were replaced by [UNK]`;
 }
 

@@ -296,20 +296,31 @@ export interface ExportOptions {
   log?: (s: string) => void;
 }
 
+/**
+ * The checkpoint file for `--checkpoint X`: X itself, or for a run folder (what `train --out` made) its
+ * weights.pt (the EMA weights export uses), else its ckpt.pt. Anything else is one clear UserError.
+ */
+export function resolveCheckpoint(p: string): string {
+  if (!fs.existsSync(p)) throw new UserError(`diffuseq export: checkpoint ${p} not found`);
+  if (!fs.statSync(p).isDirectory()) return p;
+  for (const f of ['weights.pt', 'ckpt.pt']) if (fs.existsSync(path.join(p, f))) return path.join(p, f);
+  throw new UserError(`diffuseq export: ${p} is a folder without weights.pt or ckpt.pt; give a run folder that \`diffuseq train --out\` wrote, or its weights.pt`);
+}
+
 /** Runs `python -m diffuseq_trainer.export`, then the parity check. Resolves to the parity result. */
 export async function exportModel(opts: ExportOptions): Promise<ParityResult> {
   const log = opts.log ?? ((s: string) => process.stdout.write(s + '\n'));
-  if (!fs.existsSync(opts.checkpoint)) throw new UserError(`diffuseq export: checkpoint ${opts.checkpoint} not found`);
+  const checkpoint = resolveCheckpoint(opts.checkpoint);
   const env = { ...(opts.env ?? process.env) };
   const python = opts.python ?? requirePythonWithTorch(env).executable;
   const root = opts.trainerRoot ?? findTrainerRoot();
   const pyPath = trainerPythonPath(root);
   env.PYTHONPATH = env.PYTHONPATH ? `${pyPath}${path.delimiter}${env.PYTHONPATH}` : pyPath;
   env.PYTHONUNBUFFERED = '1';
-  const args = ['-m', 'diffuseq_trainer.export', '--checkpoint', path.resolve(opts.checkpoint), '--out', path.resolve(opts.out)];
+  const args = ['-m', 'diffuseq_trainer.export', '--checkpoint', path.resolve(checkpoint), '--out', path.resolve(opts.out)];
   if (opts.fp16) args.push('--fp16');
   if (opts.extraArgs) args.push(...opts.extraArgs);
-  log(`exporting ${opts.checkpoint} → ${opts.out}${opts.fp16 ? ' (fp16)' : ''}`);
+  log(`exporting ${checkpoint} → ${opts.out}${opts.fp16 ? ' (fp16)' : ''}`);
   const t0 = Date.now();
   const code = await new Promise<number>((resolve, reject) => {
     const child = cp.spawn(python, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -324,7 +335,7 @@ export async function exportModel(opts: ExportOptions): Promise<ParityResult> {
 // ---------------------------------------------------------------------------------------------------------------
 // CLI
 
-export const EXPORT_USAGE = `usage: diffuseq export --checkpoint CKPT --out models/NAME [--fp16] [--tolerance X] [--name N] [--description D] [--note N] [--data PREP_DIR]
+export const EXPORT_USAGE = `usage: diffuseq export --checkpoint RUN_DIR|CKPT --out models/NAME [--fp16] [--tolerance X] [--name N] [--description D] [--note N] [--data PREP_DIR]
        diffuseq export --verify-only --out models/NAME      (re-run the parity check on an exported folder with parity/)
   float32 tolerance ${TOLERANCE_FLOAT32}, fp16 ${TOLERANCE_FLOAT16} (max abs diff of the denoiser's x0); rounding tokens must agree exactly.`;
 

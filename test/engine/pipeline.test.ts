@@ -148,4 +148,13 @@ describe('engine/pipeline (RewriteEngine on a real package)', function () {
     const r = await engine.rewrite(`${words.slice(0, 3).join(' ')} 😀 ${words[3]}`, base);
     assert.deepEqual(r.warnings, [`1 word is not in the model's vocabulary ("😀"); they were replaced by [UNK]`]);
   });
+
+  it('removes control characters from the input and says so', async () => {
+    const plain = await engine.rewrite(words.slice(0, 4).join(' '), base);
+    const r = await engine.rewrite(`${words[0]}\u0000 ${words[1]}\u001b[31m ${words[2]} ${words[3]}\u007f`, base);
+    assert.deepEqual(r.warnings, ['3 control characters were removed from the input (NUL, escape codes and the like)']);
+    assert.ok(r.candidates.every((c) => !/[\u0000-\u001f\u007f]/.test(c.text)));
+    // "[31m" stays (printable); apart from it the model saw the same words as in the clean text.
+    assert.equal(plain.warnings.length, 0);
+  });
 });

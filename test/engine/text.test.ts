@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_TARGET_BUDGET, cleanDecoded, normalizeForCompare, restoreCase, targetBudget } from '../../src/engine/text';
+import { DEFAULT_TARGET_BUDGET, cleanDecoded, normalizeForCompare, restoreCase, shortenForMessage, stripControlChars, targetBudget } from '../../src/engine/text';
 
 describe('engine/text', () => {
   describe('targetBudget', () => {
@@ -20,6 +20,18 @@ describe('engine/text', () => {
       assert.deepEqual(DEFAULT_TARGET_BUDGET, fx.default);
       assert.ok(fx.cases.length >= 10);
       for (const c of fx.cases) assert.equal(targetBudget(c.n, c.maxTarget, c), c.budget, JSON.stringify(c));
+    });
+  });
+
+  describe('stripControlChars / shortenForMessage', () => {
+    it('removes C0/C1 controls but keeps tab, newline and carriage return', () => {
+      assert.deepEqual(stripControlChars('a\u0000b\tc\nd\r\u001b\u007f\u0085e'), { text: 'ab\tc\nd\re', removed: 4 });
+      assert.deepEqual(stripControlChars('plain text'), { text: 'plain text', removed: 0 });
+    });
+    it('shortens long words to 24 characters with their length', () => {
+      assert.equal(shortenForMessage('short'), 'short');
+      assert.equal(shortenForMessage('x'.repeat(24)), 'x'.repeat(24));
+      assert.equal(shortenForMessage('x'.repeat(30)), 'x'.repeat(23) + '… (30 characters)');
     });
   });
 

@@ -48,5 +48,9 @@ describe('engine/tokenizer', function () {
     assert.deepEqual(tok.encode(words.join(' ')).unknownWords, []);
     assert.equal(unknownWordsWarning([]), undefined);
     assert.match(unknownWordsWarning(['x'])!, /^1 word is not in the model's vocabulary/);
+    // A 5 000-character "word" is quoted short, with its length.
+    const long = unknownWordsWarning(['ꙮ'.repeat(5000)])!;
+    assert.ok(long.length < 150, long);
+    assert.match(long, /\("ꙮ{23}… \(5000 characters\)"\)/);
   });
 });

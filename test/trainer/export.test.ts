@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { findPythonWithTorch, UserError } from '../../src/trainer/common';
-import { TOLERANCE_FLOAT16, TOLERANCE_FLOAT32, exportMain, readParitySpec, verifyAndRecordParity } from '../../src/trainer/export';
+import { TOLERANCE_FLOAT16, TOLERANCE_FLOAT32, exportMain, readParitySpec, resolveCheckpoint, verifyAndRecordParity } from '../../src/trainer/export';
 import { isCI } from '../../src/trainer/pythonTests';
 
 const MAKE_PACKAGE = `
@@ -148,5 +148,17 @@ describe('trainer/export parity check', function () {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ embedding: { file: 'embeddings.bin', dtype: 'float32', vocabSize: 1, dim: 1, absorbingRow: 1 } }));
     await assert.rejects(verifyAndRecordParity(dir, { log: () => undefined }), /parity\.json is missing/);
+  });
+
+  it('takes a run folder for --checkpoint (its weights.pt, else ckpt.pt) and says in one line what it wants', () => {
+    const run = path.join(tmp, 'run-folder');
+    fs.mkdirSync(run, { recursive: true });
+    assert.throws(() => resolveCheckpoint(run), (e: Error) => e instanceof UserError && /is a folder without weights\.pt or ckpt\.pt/.test(e.message) && !e.message.includes('\n'));
+    fs.writeFileSync(path.join(run, 'ckpt.pt'), '');
+    assert.equal(resolveCheckpoint(run), path.join(run, 'ckpt.pt'));
+    fs.writeFileSync(path.join(run, 'weights.pt'), '');
+    assert.equal(resolveCheckpoint(run), path.join(run, 'weights.pt'));
+    assert.equal(resolveCheckpoint(path.join(run, 'ckpt.pt')), path.join(run, 'ckpt.pt'));
+    assert.throws(() => resolveCheckpoint(path.join(run, 'nope.pt')), /checkpoint .*nope\.pt not found/);
   });
 });

@@ -383,7 +383,15 @@ def main(argv=None):
         note = a.note if a.note is not None else "untrained random weights, for engine development only"
         name = a.name or "dev-random"
     elif a.checkpoint:
-        ck, note, name = ckpt_io.load(a.checkpoint), a.note, a.name
+        path = a.checkpoint
+        if os.path.isdir(path):  # a run folder: its EMA weights
+            found = [os.path.join(path, f) for f in ("weights.pt", "ckpt.pt") if os.path.exists(os.path.join(path, f))]
+            if not found:
+                ap.error(f"{path} is a folder without weights.pt or ckpt.pt")
+            path = found[0]
+        if not os.path.isfile(path):
+            ap.error(f"checkpoint {path} not found")
+        ck, note, name = ckpt_io.load(path), a.note, a.name
     else:
         ap.error("give --checkpoint or --random-init")
     man = export_package(ck, a.out, fp16=a.fp16, name=name, description=a.description, note=note, data_dir=a.data)
