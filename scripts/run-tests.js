@@ -18,7 +18,7 @@ const cp = require('child_process');
 /** Builds whose output the tests use: a failure here ends the run. */
 const BUILD_STAGES = ['build', 'bundle', 'package'];
 /** In the README's order: the Python suite before packaging, so a trainer bug shows before a slow vsce run. */
-const STAGES = ['build', 'bundle', 'test:py', 'package', 'test:unit', 'test:integration:web', 'test:e2e'];
+const STAGES = ['build', 'bundle', 'lint:py', 'test:py', 'package', 'test:unit', 'test:integration:web', 'test:e2e'];
 
 /**
  * Counts from one stage's output. Returns {passed, failed, skipped} or null when the output has no summary

@@ -45,7 +45,7 @@ describe('scripts/run-tests (npm test summary)', () => {
   });
 
   it('runs the stages in the README\'s order and refuses an unknown one with exit 2', () => {
-    assert.deepEqual(STAGES, ['build', 'bundle', 'test:py', 'package', 'test:unit', 'test:integration:web', 'test:e2e']);
+    assert.deepEqual(STAGES, ['build', 'bundle', 'lint:py', 'test:py', 'package', 'test:unit', 'test:integration:web', 'test:e2e']);
     const r = cp.spawnSync(process.execPath, [script, '--only', 'test:nope'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /unknown stage test:nope/);

@@ -1,5 +1,5 @@
 """Shared fixtures for the trainer tests: a small synthetic prepared-data folder and a tiny config."""
-import os
+
 import tempfile
 
 import torch
@@ -21,11 +21,29 @@ def fake_data_dir():
 
 def tiny_config(**train):
     torch.set_num_threads(1)
-    cfg = load_config(None, {
-        "model": {"dim": 8, "width": 32, "layers": 1, "heads": 2, "ffnMult": 2, "dropout": 0.1, "timeDim": 16},
-        "diffusion": {"steps": 100},
-        "train": dict({"steps": 20, "batchSize": 8, "warmupSteps": 2, "logEvery": 1, "evalEvery": 0,
-                       "checkpointEvery": 0, "validBatches": 1, "validBatchSize": 8, "bleuExamples": 4,
-                       "bleuSteps": 3, "bucketPool": 4, "threads": 1, "dtype": "fp32"}, **train),
-    })
+    cfg = load_config(
+        None,
+        {
+            "model": {"dim": 8, "width": 32, "layers": 1, "heads": 2, "ffnMult": 2, "dropout": 0.1, "timeDim": 16},
+            "diffusion": {"steps": 100},
+            "train": dict(
+                {
+                    "steps": 20,
+                    "batchSize": 8,
+                    "warmupSteps": 2,
+                    "logEvery": 1,
+                    "evalEvery": 0,
+                    "checkpointEvery": 0,
+                    "validBatches": 1,
+                    "validBatchSize": 8,
+                    "bleuExamples": 4,
+                    "bleuSteps": 3,
+                    "bucketPool": 4,
+                    "threads": 1,
+                    "dtype": "fp32",
+                },
+                **train,
+            ),
+        },
+    )
     return cfg

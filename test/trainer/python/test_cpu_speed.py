@@ -1,4 +1,5 @@
 """CPU training speed: the bf16/fp32 choice, the FLOP count behind GFLOP/s, and what a run reports."""
+
 import os
 import shutil
 import subprocess
@@ -9,8 +10,7 @@ import unittest
 import torch
 
 from diffuseq_trainer.model import Denoiser
-from diffuseq_trainer.train import Trainer, allocator_in_use, pick_dtype, step_flops
-
+from diffuseq_trainer.train import Trainer, pick_dtype, step_flops
 from helpers import fake_data_dir, tiny_config
 
 
@@ -52,7 +52,7 @@ class ChooseDtypeTest(unittest.TestCase):
         weights = [p.detach().clone() for p in auto.model.parameters()]
         step_auto = auto.train_step()[0]
         forced = Trainer(tiny_config(dtype=auto.dtype), fake_data_dir(), self.out, device="cpu")
-        for a, b in zip(weights, forced.model.parameters()):
+        for a, b in zip(weights, forced.model.parameters(), strict=True):
             self.assertTrue(torch.equal(a, b))
         self.assertEqual(step_auto, forced.train_step()[0])
 
@@ -61,7 +61,7 @@ class ChooseDtypeTest(unittest.TestCase):
         before = [p.detach().clone() for p in tr.model.parameters()]
         parts, _, _ = tr.train_step()
         self.assertTrue(all(v == v for v in parts.values()), parts)  # no NaN
-        changed = sum(not torch.equal(a, b) for a, b in zip(before, tr.model.parameters()))
+        changed = sum(not torch.equal(a, b) for a, b in zip(before, tr.model.parameters(), strict=True))
         self.assertGreater(changed, len(before) // 2)
         self.assertGreater(tr.last_flops, 0)
 
@@ -86,8 +86,9 @@ class AllocatorTest(unittest.TestCase):
         code = "from diffuseq_trainer.train import allocator_in_use; print(allocator_in_use())"
         full = dict(os.environ, PYTHONPATH=PKG, **env)
         full.pop("LD_PRELOAD", None) if "LD_PRELOAD" not in env else None
-        return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            [sys.executable, "-c", code], env=full, capture_output=True, text=True, check=True
+        ).stdout.strip()
 
     def test_glibc_and_tuned_glibc(self):
         self.assertEqual(self.run_probe(GLIBC_TUNABLES=""), "glibc")

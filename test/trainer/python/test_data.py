@@ -7,7 +7,6 @@ import numpy as np
 
 from diffuseq_trainer.config import FALLBACK_BUDGET, resolve_budget
 from diffuseq_trainer.data import BatchStream, PreparedData, collate, target_budget, target_region, task_probabilities
-
 from helpers import fake_data_dir, tiny_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -18,8 +17,8 @@ class BudgetTest(unittest.TestCase):
         # n = source tokens between [TASK] and [SEP]
         self.assertEqual(target_budget(10, 64, 1.3, 4), math.ceil(13.0) + 4)
         self.assertEqual(target_budget(7, 64, 1.3, 4), 10 + 4)  # ceil(9.1) = 10
-        self.assertEqual(target_budget(60, 64, 1.3, 4), 64)      # capped at maxTarget
-        self.assertEqual(target_region(12, 3, 64, 1.3, 4), 17)   # source part 12 -> n = 10 -> ceil(13) + 4
+        self.assertEqual(target_budget(60, 64, 1.3, 4), 64)  # capped at maxTarget
+        self.assertEqual(target_region(12, 3, 64, 1.3, 4), 17)  # source part 12 -> n = 10 -> ceil(13) + 4
         self.assertEqual(target_region(12, 30, 64, 1.3, 4), 30)  # a longer reference keeps its length
 
     def test_shared_fixture(self):
@@ -35,7 +34,7 @@ class BudgetTest(unittest.TestCase):
 class CollateTest(unittest.TestCase):
     def test_layout_and_pads(self):
         PAD, SEP, TASK = 0, 2, 3
-        a = (np.array([TASK, 10, 11, SEP]), np.array([20, SEP]))             # src part 4 -> n 2 -> budget 3+4=7
+        a = (np.array([TASK, 10, 11, SEP]), np.array([20, SEP]))  # src part 4 -> n 2 -> budget 3+4=7
         b = (np.array([TASK, 10, 11, 12, 13, 14, SEP]), np.array([21, 22, SEP]))  # n 5 -> budget 7+4=11
         ids, mask = collate([a, b], PAD, 128, 64, 1.3, 4, pad_multiple=1)
         self.assertEqual(ids.shape, (2, 7 + 11))

@@ -4,8 +4,14 @@ import unittest
 import torch
 import torch.nn as nn
 
-from diffuseq_trainer.decode import (DiscreteVP, cut_target, dpm_solver_pp_2m, round_tokens, sentence_bleu,
-                                     validation_bleu)
+from diffuseq_trainer.decode import (
+    DiscreteVP,
+    cut_target,
+    dpm_solver_pp_2m,
+    round_tokens,
+    sentence_bleu,
+    validation_bleu,
+)
 
 
 class BleuTest(unittest.TestCase):
@@ -69,7 +75,7 @@ class SolverTest(unittest.TestCase):
         torch.manual_seed(0)
         V, d, PAD, SEP = 12, 16, 0, 1
         emb = torch.randn(V, d) * 2
-        src = [10, 4, 5, 6, SEP]                # n = 3 -> budget ceil(3.9)+4 = 8
+        src = [10, 4, 5, 6, SEP]  # n = 3 -> budget ceil(3.9)+4 = 8
         trg = [7, 8, 9, SEP]
         row = torch.tensor([src + trg + [PAD] * 4])
         den = OracleDenoiser(emb, row)

@@ -11,7 +11,6 @@ import torch
 from diffuseq_trainer import ckpt as ckpt_io
 from diffuseq_trainer.decode import round_tokens
 from diffuseq_trainer.export import export_package, random_init_checkpoint
-
 from helpers import fake_data_dir, tiny_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,8 +45,15 @@ class ExportTest(unittest.TestCase):
         shutil.rmtree(cls.out, ignore_errors=True)
 
     def test_files_and_manifest(self):
-        for f in ("manifest.json", "denoiser.onnx", "rounding.onnx", "embeddings.bin", "tokenizer.json",
-                  "tokenizer_config.json", "parity/parity.json"):
+        for f in (
+            "manifest.json",
+            "denoiser.onnx",
+            "rounding.onnx",
+            "embeddings.bin",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "parity/parity.json",
+        ):
             self.assertTrue(os.path.exists(os.path.join(self.out, f)), f)
         m = load_json(os.path.join(self.out, "manifest.json"))
         meta = self.ck["meta"]
@@ -57,8 +63,10 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(m["embedding"]["absorbingRow"], meta["vocabSize"])
         self.assertEqual(m["embedding"]["dim"], 8)
         self.assertEqual(m["lengths"]["targetBudget"], self.ck["config"]["lengths"]["targetBudget"])
-        self.assertEqual(m["diffusion"], {"schedule": "sqrt", "steps": 100, "absorbingRate": 0.5, "predict": "x0",
-                                          "selfConditioning": False})
+        self.assertEqual(
+            m["diffusion"],
+            {"schedule": "sqrt", "steps": 100, "absorbingRate": 0.5, "predict": "x0", "selfConditioning": False},
+        )
         self.assertNotIn("parity", m["provenance"])
         self.assertEqual(m["provenance"]["data"][0]["licence"], meta["data"][0]["licence"])
         size = os.path.getsize(os.path.join(self.out, "embeddings.bin"))
@@ -74,8 +82,10 @@ class ExportTest(unittest.TestCase):
         den = onnx.load(os.path.join(self.out, "denoiser.onnx"))
         onnx.checker.check_model(den)
         self.assertEqual(den.opset_import[0].version, 17)
-        io = {v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
-              for v in list(den.graph.input) + list(den.graph.output)}
+        io = {
+            v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in list(den.graph.input) + list(den.graph.output)
+        }
         self.assertEqual(io, {"x_t": ["batch", "length", 8], "t": ["batch"], "x0": ["batch", "length", 8]})
         self.assertEqual(self.man["model"]["targetPositions"], "absolute")
         rnd = onnx.load(os.path.join(self.out, "rounding.onnx"))
@@ -96,9 +106,9 @@ class ExportTest(unittest.TestCase):
             with torch.no_grad():
                 x0 = model(torch.from_numpy(x_t), torch.from_numpy(t)).numpy()
             self.assertTrue(np.allclose(x0, read(pdir, b["outputs"]["x0"]), atol=1e-5))
-            # source positions of x_t are the clean(ish) embeddings, unchanged by noising
             ids, mask = np.array(b["ids"]), np.array(b["targetMask"]).astype(bool)
             self.assertEqual(ids.shape, x_t.shape[:2])
+            self.assertEqual(mask.shape, ids.shape)
         self.assertGreaterEqual(len({s[0] for s in shapes}), 3, "different batch sizes")
         self.assertGreaterEqual(len({s[1] for s in shapes}), 3, "different lengths")
         r = desc["rounding"][0]
@@ -142,8 +152,12 @@ class ExportTest(unittest.TestCase):
                 mask = np.array(b["targetMask"]).astype(bool)
                 self.assertEqual(start.tolist(), mask.argmax(axis=1).tolist(), "the first target position")
                 with torch.no_grad():
-                    x0 = model(torch.from_numpy(read(pdir, b["inputs"]["x_t"])),
-                               torch.from_numpy(read(pdir, b["inputs"]["t"])), None, torch.from_numpy(start))
+                    x0 = model(
+                        torch.from_numpy(read(pdir, b["inputs"]["x_t"])),
+                        torch.from_numpy(read(pdir, b["inputs"]["t"])),
+                        None,
+                        torch.from_numpy(start),
+                    )
                 self.assertTrue(np.allclose(x0.numpy(), read(pdir, b["outputs"]["x0"]), atol=1e-5))
         finally:
             shutil.rmtree(out, ignore_errors=True)
@@ -160,7 +174,11 @@ class ExportTest(unittest.TestCase):
             size16 = os.path.getsize(os.path.join(out16, "denoiser.onnx"))
             self.assertLess(size16, 0.7 * size32, (size16, size32))
             den = onnx.load(os.path.join(out16, "denoiser.onnx"))
-            big = [i for i in den.graph.initializer if int(np.prod(i.dims)) >= 64 and i.data_type in (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16)]
+            big = [
+                i
+                for i in den.graph.initializer
+                if int(np.prod(i.dims)) >= 64 and i.data_type in (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16)
+            ]
             self.assertTrue(big)
             self.assertTrue(all(i.data_type == onnx.TensorProto.FLOAT16 for i in big))
             casts = {n.output[0] for n in den.graph.node if n.op_type == "Cast"}

@@ -1,4 +1,5 @@
 """train --init PKG: a package's weights back onto the modules, checked by a round trip."""
+
 import json
 import os
 import shutil
@@ -10,11 +11,9 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-from diffuseq_trainer import ckpt as ckpt_io
 from diffuseq_trainer.export import export_package, random_init_checkpoint
 from diffuseq_trainer.init_package import PackageMismatch
 from diffuseq_trainer.train import Trainer
-
 from helpers import fake_data_dir, tiny_config
 
 
@@ -50,8 +49,9 @@ class InitFromPackageTest(unittest.TestCase):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def trainer(self, cfg=None, pkg=None):
-        return Trainer(cfg or restart_config(), fake_data_dir(), os.path.join(self.tmp, "run"), device="cpu",
-                       init=pkg or self.pkg)
+        return Trainer(
+            cfg or restart_config(), fake_data_dir(), os.path.join(self.tmp, "run"), device="cpu", init=pkg or self.pkg
+        )
 
     def test_weights_are_the_packages(self):
         tr = self.trainer()
@@ -68,7 +68,10 @@ class InitFromPackageTest(unittest.TestCase):
         self.assertEqual(sorted(a), sorted(b))
         for k in a:
             self.assertTrue(np.array_equal(a[k], b[k]), k)
-        with open(os.path.join(self.pkg, "embeddings.bin"), "rb") as f1, open(os.path.join(again, "embeddings.bin"), "rb") as f2:
+        with (
+            open(os.path.join(self.pkg, "embeddings.bin"), "rb") as f1,
+            open(os.path.join(again, "embeddings.bin"), "rb") as f2,
+        ):
             self.assertEqual(f1.read(), f2.read())
         # Lineage and the counts in all: the new package says where it started and what it cost.
         prov = man["provenance"]
@@ -85,7 +88,9 @@ class InitFromPackageTest(unittest.TestCase):
             self.assertTrue(torch.equal(v, self.ck["ema"][k].half().float()), k)
 
     def test_shape_mismatch_is_refused_with_one_message(self):
-        with self.assertRaisesRegex(PackageMismatch, r"shape differs from the config: width 32 \(package\) vs 64 \(config\)"):
+        with self.assertRaisesRegex(
+            PackageMismatch, r"shape differs from the config: width 32 \(package\) vs 64 \(config\)"
+        ):
             self.trainer(restart_config(width=64))
         with self.assertRaisesRegex(PackageMismatch, r"targetPositions restart \(package\) vs absolute \(config\)"):
             self.trainer(tiny_config())
@@ -105,8 +110,14 @@ class InitFromPackageTest(unittest.TestCase):
         with self.assertRaisesRegex(PackageMismatch, "no manifest.json"):
             self.trainer(pkg=self.tmp)
         with self.assertRaisesRegex(ValueError, "give one"):
-            Trainer(restart_config(), fake_data_dir(), self.tmp, device="cpu", init=self.pkg,
-                    resume=os.path.join(self.tmp, "x.pt"))
+            Trainer(
+                restart_config(),
+                fake_data_dir(),
+                self.tmp,
+                device="cpu",
+                init=self.pkg,
+                resume=os.path.join(self.tmp, "x.pt"),
+            )
 
     def test_unnamed_weights_are_refused(self):
         bad = os.path.join(self.tmp, "folded")

@@ -7,8 +7,20 @@ from diffuseq_trainer.model import HAS_SDPA, Denoiser, count_parameters
 
 def tiny(sc=False, positions="absolute"):
     torch.manual_seed(0)
-    return Denoiser(50, 32, 2000, dim=8, width=32, layers=2, heads=4, ffn_mult=2, dropout=0.1, time_dim=16,
-                    self_conditioning=sc, target_positions=positions)
+    return Denoiser(
+        50,
+        32,
+        2000,
+        dim=8,
+        width=32,
+        layers=2,
+        heads=4,
+        ffn_mult=2,
+        dropout=0.1,
+        time_dim=16,
+        self_conditioning=sc,
+        target_positions=positions,
+    )
 
 
 class ModelTest(unittest.TestCase):
@@ -57,17 +69,18 @@ class ModelTest(unittest.TestCase):
         self.assertGreater(count_parameters(m), 0)
 
 
-
 class RestartPositionsTest(unittest.TestCase):
     def test_target_positions_restart_at_target_start(self):
         m = tiny(positions="restart")
         P, S = m.pos_emb.weight, m.seg_emb.weight
         feats = m.position_features(6, torch.tensor([2, 4]), "cpu")
         # row 0: source 0, 1 | target 0, 1, 2, 3; row 1: source 0..3 | target 0, 1
-        expect = torch.stack([
-            torch.stack([P[0] + S[0], P[1] + S[0], P[0] + S[1], P[1] + S[1], P[2] + S[1], P[3] + S[1]]),
-            torch.stack([P[0] + S[0], P[1] + S[0], P[2] + S[0], P[3] + S[0], P[0] + S[1], P[1] + S[1]]),
-        ])
+        expect = torch.stack(
+            [
+                torch.stack([P[0] + S[0], P[1] + S[0], P[0] + S[1], P[1] + S[1], P[2] + S[1], P[3] + S[1]]),
+                torch.stack([P[0] + S[0], P[1] + S[0], P[2] + S[0], P[3] + S[0], P[0] + S[1], P[1] + S[1]]),
+            ]
+        )
         self.assertTrue(torch.allclose(feats, expect))
 
     def test_absolute_layout_ignores_target_start(self):

@@ -7,7 +7,6 @@ from diffuseq_trainer.data import PreparedData
 from diffuseq_trainer.diffusion import DiffusionLoss
 from diffuseq_trainer.model import Denoiser
 from diffuseq_trainer.probes import source_gain, source_probe_batches
-
 from helpers import fake_data_dir, tiny_config
 
 
@@ -69,9 +68,18 @@ class SourceProbeTest(unittest.TestCase):
     def test_an_untrained_model_ignores_the_source(self):
         cfg = self.cfg
         m = cfg["model"]
-        model = Denoiser(self.data.vocab_size, self.data.max_len, 100, dim=m["dim"], width=m["width"],
-                         layers=m["layers"], heads=m["heads"], ffn_mult=m["ffnMult"], dropout=0.0,
-                         time_dim=m["timeDim"]).eval()
+        model = Denoiser(
+            self.data.vocab_size,
+            self.data.max_len,
+            100,
+            dim=m["dim"],
+            width=m["width"],
+            layers=m["layers"],
+            heads=m["heads"],
+            ffn_mult=m["ffnMult"],
+            dropout=0.0,
+            time_dim=m["timeDim"],
+        ).eval()
         loss = DiffusionLoss(model, 100)
         true_b, swapped_b = source_probe_batches(self.data, cfg, 32)
         g = source_gain(loss, true_b, swapped_b, 100, torch.device("cpu"))

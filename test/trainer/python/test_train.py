@@ -11,7 +11,6 @@ import unittest
 import torch
 
 from diffuseq_trainer.train import Trainer, lr_at
-
 from helpers import fake_data_dir, tiny_config
 
 PKG = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "src", "trainer", "python"))
@@ -56,8 +55,9 @@ class ResumeTest(unittest.TestCase):
         tr = Trainer(cfg, fake_data_dir(), self.out, device="cpu")
         tr.train_step()
         tr.save()
-        tr2 = Trainer(tiny_config(), fake_data_dir(), self.out, resume=os.path.join(self.out, "weights.pt"),
-                      device="cpu")
+        tr2 = Trainer(
+            tiny_config(), fake_data_dir(), self.out, resume=os.path.join(self.out, "weights.pt"), device="cpu"
+        )
         self.assertEqual(tr2.step, 1)
         for k, v in tr.ema.state_dict().items():
             self.assertTrue(torch.equal(v, tr2.model.state_dict()[k]), k)
@@ -70,8 +70,19 @@ def run_cli(args, out_dir, wait_for_step=False):
     with open(cfg_path, "w") as f:
         json.dump(cfg, f)
     env = dict(os.environ, PYTHONPATH=PKG)
-    cmd = [sys.executable, "-m", "diffuseq_trainer.train", "--config", cfg_path, "--data", fake_data_dir(),
-           "--out", out_dir, "--device", "cpu"] + args
+    cmd = [
+        sys.executable,
+        "-m",
+        "diffuseq_trainer.train",
+        "--config",
+        cfg_path,
+        "--data",
+        fake_data_dir(),
+        "--out",
+        out_dir,
+        "--device",
+        "cpu",
+    ] + args
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
 
 

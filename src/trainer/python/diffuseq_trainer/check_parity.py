@@ -4,6 +4,7 @@ and time the denoiser on the CPU the way the engine calls it (8 candidates x 10 
 
     python3 -m diffuseq_trainer.check_parity PACKAGE_DIR [--threads 2] [--length 64]
 """
+
 import argparse
 import json
 import os
@@ -14,19 +15,24 @@ import numpy as np
 
 
 def read(pdir, spec):
-    return np.fromfile(os.path.join(pdir, spec["file"]), dtype=np.dtype(spec["dtype"]).newbyteorder("<")).reshape(spec["shape"])
+    return np.fromfile(os.path.join(pdir, spec["file"]), dtype=np.dtype(spec["dtype"]).newbyteorder("<")).reshape(
+        spec["shape"]
+    )
 
 
 def main(argv=None):
     import onnxruntime as ort
+
     ap = argparse.ArgumentParser()
     ap.add_argument("package")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--length", type=int, default=64)
     a = ap.parse_args(argv)
-    man = json.load(open(os.path.join(a.package, "manifest.json")))
+    with open(os.path.join(a.package, "manifest.json")) as f:
+        man = json.load(f)
     pdir = os.path.join(a.package, "parity")
-    desc = json.load(open(os.path.join(pdir, "parity.json")))
+    with open(os.path.join(pdir, "parity.json")) as f:
+        desc = json.load(f)
     so = ort.SessionOptions()
     so.intra_op_num_threads = a.threads
     den = ort.InferenceSession(os.path.join(a.package, "denoiser.onnx"), so, providers=["CPUExecutionProvider"])
@@ -40,7 +46,7 @@ def main(argv=None):
         print(json.dumps({"batch": b["name"], "shape": list(got.shape), "maxAbsDiff": diff}))
     emb_spec = man["embedding"]
     emb = np.fromfile(os.path.join(a.package, emb_spec["file"]), dtype=np.dtype(emb_spec["dtype"]).newbyteorder("<"))
-    emb = emb.reshape(emb_spec["vocabSize"] + 1, emb_spec["dim"]).astype(np.float32)[:emb_spec["vocabSize"]]
+    emb = emb.reshape(emb_spec["vocabSize"] + 1, emb_spec["dim"]).astype(np.float32)[: emb_spec["vocabSize"]]
     mism = 0
     for r in desc["rounding"]:
         got = rnd.run(["tokens"], {"x": read(pdir, r["inputs"]["x"]), "embedding": emb})[0]
@@ -59,8 +65,14 @@ def main(argv=None):
     t0 = time.time()
     rnd.run(["tokens"], {"x": x, "embedding": emb})
     t_rnd = time.time() - t0
-    out = {"maxAbsDiff": worst, "roundingMismatches": mism, "denoiser10x8ms": round(1000 * t_den, 1),
-           "rounding8ms": round(1000 * t_rnd, 1), "threads": a.threads, "length": L}
+    out = {
+        "maxAbsDiff": worst,
+        "roundingMismatches": mism,
+        "denoiser10x8ms": round(1000 * t_den, 1),
+        "rounding8ms": round(1000 * t_rnd, 1),
+        "threads": a.threads,
+        "length": L,
+    }
     print(json.dumps(out))
     return 0 if worst < desc.get("tolerance", 1e-3) and mism == 0 else 1
 

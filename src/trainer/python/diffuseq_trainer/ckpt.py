@@ -5,6 +5,7 @@ RUN/weights.pt  EMA weights + config + data meta + the tokenizer files + a few v
 RUN/ckpt.pt     everything of weights.pt plus the raw weights, optimizer, timestep-sampler, batch-stream
                 and RNG states: resuming from it continues the run exactly.
 """
+
 import os
 
 import torch

@@ -2,6 +2,7 @@
 
 Every key is documented in src/trainer/configs/README.md; keep the two in sync.
 """
+
 import copy
 import json
 
@@ -17,30 +18,30 @@ DEFAULTS = {
     },
     "out": "runs/train",
     "model": {
-        "dim": 128,          # embedding dimension d (the diffusion space)
-        "width": 256,        # transformer width
+        "dim": 128,  # embedding dimension d (the diffusion space)
+        "width": 256,  # transformer width
         "layers": 4,
         "heads": 4,
         "ffnMult": 4,
         "dropout": 0.1,
-        "timeDim": 128,      # sinusoidal timestep features before the MLP
+        "timeDim": 128,  # sinusoidal timestep features before the MLP
         # "absolute" (DiffuSeq: one position sequence over source + target) | "restart" (target positions
         # restart at 0, plus a source/target segment embedding; exported with a target_start input)
         "targetPositions": "absolute",
     },
     "diffusion": {
         "schedule": "sqrt",
-        "steps": 2000,               # T
-        "absorbingRate": 0.5,        # gamma: P(absorb target position) = gamma * sqrt(1 - abar_t)
+        "steps": 2000,  # T
+        "absorbingRate": 0.5,  # gamma: P(absorb target position) = gamma * sqrt(1 - abar_t)
         "selfConditioning": False,
-        "timestepSampler": "lossaware",   # "uniform" | "lossaware"
+        "timestepSampler": "lossaware",  # "uniform" | "lossaware"
         "lossAwareHistory": 10,
         "lossAwareUniformProb": 0.001,
     },
     "lengths": {
         # {ratio, extra}; null = the prepared data's meta.lengths.targetBudget, else FALLBACK_BUDGET.
         "targetBudget": None,
-        "padMultiple": 8,            # batch length rounded up to this (tensor cores, fewer compiles)
+        "padMultiple": 8,  # batch length rounded up to this (tensor cores, fewer compiles)
     },
     "train": {
         "seed": 1234,
@@ -49,7 +50,7 @@ DEFAULTS = {
         "lr": 3e-4,
         "minLrRatio": 0.1,
         "warmupSteps": 500,
-        "decay": "cosine",           # "cosine" | "linear" | "constant"
+        "decay": "cosine",  # "cosine" | "linear" | "constant"
         "weightDecay": 0.0,
         "beta1": 0.9,
         "beta2": 0.999,
@@ -59,7 +60,7 @@ DEFAULTS = {
         # has AMX/AVX512-BF16, can lose elsewhere). "bf16" | "fp32" force it.
         "dtype": "auto",
         "compile": False,
-        "bucketPool": 50,            # batches drawn at once and bucketed by source length
+        "bucketPool": 50,  # batches drawn at once and bucketed by source length
         "logEvery": 50,
         "evalEvery": 1000,
         "checkpointEvery": 2000,
@@ -67,7 +68,7 @@ DEFAULTS = {
         "validBatchSize": 64,
         "bleuExamples": 64,
         "bleuSteps": 10,
-        "threads": 0,                # CPU threads for torch (0 = all cores)
+        "threads": 0,  # CPU threads for torch (0 = all cores)
     },
 }
 

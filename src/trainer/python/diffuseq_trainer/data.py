@@ -10,6 +10,7 @@ are padded (more [PAD] in the target region) to the batch's longest row, rounded
 there is no attention mask, pads are real target positions the model learns to predict. Batches are
 bucketed by source length to keep that extra padding small.
 """
+
 import json
 import math
 import os
@@ -45,15 +46,19 @@ class Split:
         self.index = np.fromfile(idx_path, dtype="<i4").reshape(-1, 4)
         self.name = name
         # The task of an example is its first source token ([PARA], [SIMP], ...).
-        self.task_ids = np.asarray(self.tokens[self.index[:, 0]], dtype=np.int64) if len(self.index) else np.zeros(0, np.int64)
+        self.task_ids = (
+            np.asarray(self.tokens[self.index[:, 0]], dtype=np.int64) if len(self.index) else np.zeros(0, np.int64)
+        )
 
     def __len__(self):
         return len(self.index)
 
     def example(self, i):
         s0, sl, t0, tl = (int(v) for v in self.index[i])
-        return (np.asarray(self.tokens[s0:s0 + sl], dtype=np.int64),
-                np.asarray(self.tokens[t0:t0 + tl], dtype=np.int64))
+        return (
+            np.asarray(self.tokens[s0 : s0 + sl], dtype=np.int64),
+            np.asarray(self.tokens[t0 : t0 + tl], dtype=np.int64),
+        )
 
 
 class PreparedData:
@@ -92,15 +97,15 @@ def collate(examples, pad, max_len, max_target, ratio, extra, pad_multiple=1):
     ids = np.full((len(examples), L), pad, dtype=np.int64)
     mask = np.zeros((len(examples), L), dtype=bool)
     for r, (s, t) in enumerate(examples):
-        ids[r, :len(s)] = s
-        ids[r, len(s):len(s) + len(t)] = t
-        mask[r, len(s):] = True
+        ids[r, : len(s)] = s
+        ids[r, len(s) : len(s) + len(t)] = t
+        mask[r, len(s) :] = True
     return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
 def task_probabilities(split, task_weights, task_of_id):
     """Per-example sampling probabilities so that each task gets its configured share of the batches."""
-    present = {int(i): int(c) for i, c in zip(*np.unique(split.task_ids, return_counts=True))}
+    present = {int(i): int(c) for i, c in zip(*np.unique(split.task_ids, return_counts=True), strict=True)}
     if not task_weights:
         return None  # the natural mix: uniform over examples
     weights = {}
@@ -141,7 +146,7 @@ class BatchStream:
         src_len = self.split.index[idx, 1]
         # Stable sort by source length with a random tie-break so buckets differ between pools.
         order = np.lexsort((self.rng.random(n), src_len))
-        batches = [idx[order[i:i + self.batch_size]] for i in range(0, n, self.batch_size)]
+        batches = [idx[order[i : i + self.batch_size]] for i in range(0, n, self.batch_size)]
         perm = self.rng.permutation(len(batches))
         self.pending = [batches[i] for i in perm]
 
@@ -152,8 +157,9 @@ class BatchStream:
 
     def make_batch(self, indices):
         ex = [self.split.example(int(i)) for i in indices]
-        return collate(ex, self.data.pad, self.data.max_len, self.data.max_target, self.ratio, self.extra,
-                       self.pad_multiple)
+        return collate(
+            ex, self.data.pad, self.data.max_len, self.data.max_target, self.ratio, self.extra, self.pad_multiple
+        )
 
     def __next__(self):
         return self.make_batch(self.next_indices())
@@ -178,6 +184,6 @@ def fixed_batches(data, split_name, cfg, batch_size, max_batches, pad_multiple=N
     pm = cfg["lengths"].get("padMultiple", 1) if pad_multiple is None else pad_multiple
     out = []
     for i in range(0, n, batch_size):
-        ex = [split.example(int(j)) for j in idx[i:i + batch_size]]
+        ex = [split.example(int(j)) for j in idx[i : i + batch_size]]
         out.append(collate(ex, data.pad, data.max_len, data.max_target, tb["ratio"], tb["extra"], pm))
     return out

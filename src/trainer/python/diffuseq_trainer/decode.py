@@ -6,6 +6,7 @@ Time convention (DPM-Solver's discrete NoiseScheduleVP): continuous t in [1/T, 1
 piecewise-linear interpolation of 0.5 log abar_i at t_i = (i+1)/T; the network gets the index
 (t - 1/T) * T, a float in [0, T-1].
 """
+
 import math
 from collections import Counter
 
@@ -48,7 +49,7 @@ class DiscreteVP:
 def logsnr_timesteps(vp, steps):
     """Time steps uniform in logSNR from t=1 down to t=1/T (DPM-Solver's 'logSNR' skip type)."""
     lam_T, lam_0 = vp.lam(1.0), vp.lam(1.0 / vp.T)
-    return [vp.t_of_lambda(l) for l in np.linspace(lam_T, lam_0, steps + 1)]
+    return [vp.t_of_lambda(lam) for lam in np.linspace(lam_T, lam_0, steps + 1)]
 
 
 @torch.no_grad()
@@ -98,7 +99,7 @@ def cut_target(tokens, sep, pad):
 
 
 def _ngrams(seq, n):
-    return Counter(tuple(seq[i:i + n]) for i in range(len(seq) - n + 1))
+    return Counter(tuple(seq[i : i + n]) for i in range(len(seq) - n + 1))
 
 
 def sentence_bleu(reference, hypothesis, max_n=4, k=5):
@@ -115,10 +116,10 @@ def sentence_bleu(reference, hypothesis, max_n=4, k=5):
         return 0.0
     p = []
     incvnt = 1
-    for num, den in zip(nums, dens):
+    for num, den in zip(nums, dens, strict=True):
         if num == 0 and hyp_len > 1:
             # method4: smaller smoothed counts for short hypotheses (Chen & Cherry 2014).
-            p.append((1.0 / (2 ** incvnt * k / math.log(hyp_len))) / den)
+            p.append((1.0 / (2**incvnt * k / math.log(hyp_len))) / den)
             incvnt += 1
         else:
             p.append(num / den)
@@ -129,8 +130,9 @@ def sentence_bleu(reference, hypothesis, max_n=4, k=5):
 
 
 @torch.no_grad()
-def validation_bleu(denoiser, examples, pad, sep, max_target, ratio, extra, num_timesteps,
-                    steps=10, device="cpu", seed=0, autocast=None):
+def validation_bleu(
+    denoiser, examples, pad, sep, max_target, ratio, extra, num_timesteps, steps=10, device="cpu", seed=0, autocast=None
+):
     """Mean sentence BLEU (token level) of one sample per example against the reference target.
     examples: list of (src ids, trg ids). Rows of one denoiser call must share a length, so examples
     are grouped by their inference length (source + target budget)."""

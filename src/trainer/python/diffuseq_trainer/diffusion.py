@@ -12,6 +12,7 @@ Model predicts x0. Loss parts (each a per-row mean over target positions):
   nll = CE(x_start . E^T, ids)           (DiffuSeq's decoder_nll "rounding" term, keeps E from collapsing)
   loss = mse + tT + nll
 """
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -44,7 +45,7 @@ def absorb(x_start, absorb_vec, t, target_mask, sqrt_one_minus_ac, rate, rand=No
     Returns (x_start with replacements, bool mask [B, L] of replaced positions)."""
     if rand is None:
         rand = rand_like(x_start[..., 0].float(), generator)
-    p = rate * sqrt_one_minus_ac[t]                      # [B]
+    p = rate * sqrt_one_minus_ac[t]  # [B]
     replaced = (rand < p[:, None]) & target_mask
     x = torch.where(replaced[..., None], absorb_vec.to(x_start.dtype).expand_as(x_start), x_start)
     return x, replaced
@@ -74,12 +75,12 @@ class DiffusionLoss(nn.Module):
         x_start_mean = den.get_embeds(ids)
         std0 = self.sqrt_one_minus_ac[0]
         x_start = x_start_mean + std0 * randn_like(x_start_mean, generator)
-        x_abs, replaced = absorb(x_start, den.absorb, t, target_mask, self.sqrt_one_minus_ac,
-                                 self.absorbing_rate, generator=generator)
+        x_abs, replaced = absorb(
+            x_start, den.absorb, t, target_mask, self.sqrt_one_minus_ac, self.absorbing_rate, generator=generator
+        )
         noise = randn_like(x_start, generator)
         x_t = q_sample(x_abs, t, noise, target_mask, self.sqrt_ac, self.sqrt_one_minus_ac)
-        return {"x_start_mean": x_start_mean, "x_start": x_start, "x_absorbed": x_abs,
-                "replaced": replaced, "x_t": x_t}
+        return {"x_start_mean": x_start_mean, "x_start": x_start, "x_absorbed": x_abs, "replaced": replaced, "x_t": x_t}
 
     def loss_terms(self, x0_pred, x_start, x_start_mean, ids, target_mask, t):
         """The per-row loss parts (see the module doc)."""

@@ -12,6 +12,7 @@ Cast back to float32, which onnxruntime folds when it loads the session. The gra
 (onnxruntime's CPU kernels for float16 are incomplete and slower): the files halve, and the only change is the
 rounding of the weights to float16, which the parity reference includes (the model is rounded before export).
 """
+
 import argparse
 import datetime
 import inspect
@@ -83,8 +84,17 @@ def onnx_export(module, args, path, input_names, output_names, dynamic_axes, fol
         kw["dynamo"] = False  # the TorchScript exporter: stable, dynamic axes as given, no onnxscript
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer/deprecation chatter; the graph is checked by the tests
-        torch.onnx.export(module, args, path, input_names=input_names, output_names=output_names,
-                          dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=fold, **kw)
+        torch.onnx.export(
+            module,
+            args,
+            path,
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_axes=dynamic_axes,
+            opset_version=OPSET,
+            do_constant_folding=fold,
+            **kw,
+        )
 
 
 def export_denoiser(model, path):
@@ -94,8 +104,13 @@ def export_denoiser(model, path):
     x = torch.randn(2, 7, d)
     t = torch.tensor([3.0, 1500.5])
     names, args = graph_inputs(model, x, t, torch.randn(2, 7, d), torch.tensor([3, 4], dtype=torch.long))
-    axes = {"x_t": {0: "batch", 1: "length"}, "t": {0: "batch"}, "x0": {0: "batch", 1: "length"},
-            "x_self_cond": {0: "batch", 1: "length"}, "target_start": {0: "batch"}}
+    axes = {
+        "x_t": {0: "batch", 1: "length"},
+        "t": {0: "batch"},
+        "x0": {0: "batch", 1: "length"},
+        "x_self_cond": {0: "batch", 1: "length"},
+        "target_start": {0: "batch"},
+    }
     axes = {k: v for k, v in axes.items() if k in names or k == "x0"}
     with torch.no_grad():
         onnx_export(DenoiserGraph(model), tuple(args), path, names, ["x0"], axes, fold=False)
@@ -159,8 +174,9 @@ def store_initializers_fp16(path, min_elements=64):
         if init.data_type == TensorProto.FLOAT and int(np.prod(init.dims)) >= min_elements:
             half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + FP16_SUFFIX)
             inits.append(half)
-            casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT,
-                                          name=init.name + "__to_float"))
+            casts.append(
+                helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT, name=init.name + "__to_float")
+            )
         else:
             inits.append(init)
     del g.initializer[:]
@@ -185,13 +201,18 @@ def write_raw(path, array, dtype):
 
 # ----- parity fixture ---------------------------------------------------------------------------------
 
+
 def parity_batches(examples, pad):
     """4 batches of real validation examples with different B and L (training layout, no pad rounding)."""
     order = sorted(range(len(examples)), key=lambda i: len(examples[i][0]) + len(examples[i][1]))
     n = len(order)
     pick = lambda lo, k: [examples[order[min(n - 1, lo + j)]] for j in range(k)]
-    return [("batch0", pick(0, 1)), ("batch1", pick(n // 3, 3)), ("batch2", pick(n // 2, 8)),
-            ("batch3", pick(max(0, n - 2), 2))]
+    return [
+        ("batch0", pick(0, 1)),
+        ("batch1", pick(n // 3, 3)),
+        ("batch2", pick(n // 2, 8)),
+        ("batch3", pick(max(0, n - 2), 2)),
+    ]
 
 
 def batch_timesteps(B, T, which):
@@ -214,15 +235,27 @@ def write_parity(model, cfg, meta, examples, out_dir, emb_rows):
     diff = DiffusionLoss(model, T, cfg["diffusion"]["absorbingRate"], cfg["diffusion"]["schedule"])
     gen = torch.Generator().manual_seed(20231010)
     fx = lambda name, arr, dtype: {"file": name, "dtype": dtype, "shape": list(arr.shape)}
-    desc = {"formatVersion": 1, "tolerance": 1e-3, "selfConditioning": bool(model.self_conditioning),
-            "note": "raw little-endian arrays; x_t made by the training forward process at the given t "
-                    "(fractional t noised at floor(t)); x0 from PyTorch eval mode with the EMA weights",
-            "denoiser": [], "rounding": []}
+    desc = {
+        "formatVersion": 1,
+        "tolerance": 1e-3,
+        "selfConditioning": bool(model.self_conditioning),
+        "note": "raw little-endian arrays; x_t made by the training forward process at the given t "
+        "(fractional t noised at floor(t)); x0 from PyTorch eval mode with the EMA weights",
+        "denoiser": [],
+        "rounding": [],
+    }
     model.eval()
     model.set_explicit_attention(True)
     for k, (name, exs) in enumerate(parity_batches(examples, pad)):
-        ids, mask = collate([(np.asarray(s), np.asarray(t)) for s, t in exs], pad, max_len,
-                            int(meta["lengths"]["maxTarget"]), tb["ratio"], tb["extra"], 1)
+        ids, mask = collate(
+            [(np.asarray(s), np.asarray(t)) for s, t in exs],
+            pad,
+            max_len,
+            int(meta["lengths"]["maxTarget"]),
+            tb["ratio"],
+            tb["extra"],
+            1,
+        )
         t = batch_timesteps(ids.shape[0], T, k)
         with torch.no_grad():
             x_t = diff.noised(ids, mask, t.floor().long(), generator=gen)["x_t"]
@@ -233,7 +266,7 @@ def write_parity(model, cfg, meta, examples, out_dir, emb_rows):
             x0 = model(x_t, t, sc, start)
             names, values = graph_inputs(model, x_t.float(), t.float(), sc, start)
         entry = {"name": name, "ids": ids.tolist(), "targetMask": mask.int().tolist(), "inputs": {}, "outputs": {}}
-        for key, val in zip(names, values):
+        for key, val in zip(names, values, strict=True):
             dtype, tag = ("int64", "i64") if key == "target_start" else ("float32", "f32")
             fname = f"{name}.{key}.{tag}.bin"
             write_raw(os.path.join(pdir, fname), val.float().numpy() if dtype == "float32" else val.numpy(), dtype)
@@ -244,21 +277,34 @@ def write_parity(model, cfg, meta, examples, out_dir, emb_rows):
     # Rounding: clean embeddings of real rows plus noise, so the nearest token is unambiguous.
     V = int(meta["vocabSize"])
     emb = torch.from_numpy(emb_rows[:V].astype(np.float32))
-    ids, _ = collate([(np.asarray(s), np.asarray(t)) for s, t in examples[:2]], pad, max_len,
-                     int(meta["lengths"]["maxTarget"]), tb["ratio"], tb["extra"], 1)
+    ids, _ = collate(
+        [(np.asarray(s), np.asarray(t)) for s, t in examples[:2]],
+        pad,
+        max_len,
+        int(meta["lengths"]["maxTarget"]),
+        tb["ratio"],
+        tb["extra"],
+        1,
+    )
     x = emb[ids] + 0.1 * torch.randn(ids.shape + (emb.shape[1],), generator=gen)
     tokens = round_tokens(x, emb)
     write_raw(os.path.join(pdir, "round0.x.f32.bin"), x.numpy(), "float32")
     write_raw(os.path.join(pdir, "round0.tokens.i64.bin"), tokens.numpy(), "int64")
-    desc["rounding"].append({"name": "round0", "inputs": {"x": fx("round0.x.f32.bin", x, "float32")},
-                             "embedding": "the first vocabSize rows of embeddings.bin, as float32",
-                             "ids": ids.tolist(),
-                             "outputs": {"tokens": fx("round0.tokens.i64.bin", tokens, "int64")}})
+    desc["rounding"].append(
+        {
+            "name": "round0",
+            "inputs": {"x": fx("round0.x.f32.bin", x, "float32")},
+            "embedding": "the first vocabSize rows of embeddings.bin, as float32",
+            "ids": ids.tolist(),
+            "outputs": {"tokens": fx("round0.tokens.i64.bin", tokens, "int64")},
+        }
+    )
     with open(os.path.join(pdir, "parity.json"), "w") as f:
         json.dump(desc, f, indent=1)
 
 
 # ----- manifest ---------------------------------------------------------------------------------------
+
 
 def manifest(ck, model, name, description, note, emb_dtype):
     cfg, meta = ck["config"], ck["meta"]
@@ -272,21 +318,46 @@ def manifest(ck, model, name, description, note, emb_dtype):
         "description": description,
         "tasks": meta["tasks"],
         "tokens": meta["tokens"],
-        "lengths": {"maxSource": int(meta["lengths"]["maxSource"]), "maxTarget": int(meta["lengths"]["maxTarget"]),
-                    "targetBudget": {"ratio": float(cfg["lengths"]["targetBudget"]["ratio"]),
-                                     "extra": int(cfg["lengths"]["targetBudget"]["extra"])}},
-        "embedding": {"file": "embeddings.bin", "dtype": emb_dtype, "vocabSize": V, "dim": model.dim,
-                      "absorbingRow": V},
-        "diffusion": {"schedule": d["schedule"], "steps": int(d["steps"]), "absorbingRate": float(d["absorbingRate"]),
-                      "predict": "x0", "selfConditioning": bool(d["selfConditioning"])},
-        "files": {"denoiser": "denoiser.onnx", "rounding": "rounding.onnx", "tokenizer": "tokenizer.json",
-                  "tokenizerConfig": "tokenizer_config.json"},
-        "model": {"parameters": count_parameters(model), "layers": cfg["model"]["layers"],
-                  "width": cfg["model"]["width"], "heads": cfg["model"]["heads"],
-                  "targetPositions": model.target_positions},
+        "lengths": {
+            "maxSource": int(meta["lengths"]["maxSource"]),
+            "maxTarget": int(meta["lengths"]["maxTarget"]),
+            "targetBudget": {
+                "ratio": float(cfg["lengths"]["targetBudget"]["ratio"]),
+                "extra": int(cfg["lengths"]["targetBudget"]["extra"]),
+            },
+        },
+        "embedding": {
+            "file": "embeddings.bin",
+            "dtype": emb_dtype,
+            "vocabSize": V,
+            "dim": model.dim,
+            "absorbingRow": V,
+        },
+        "diffusion": {
+            "schedule": d["schedule"],
+            "steps": int(d["steps"]),
+            "absorbingRate": float(d["absorbingRate"]),
+            "predict": "x0",
+            "selfConditioning": bool(d["selfConditioning"]),
+        },
+        "files": {
+            "denoiser": "denoiser.onnx",
+            "rounding": "rounding.onnx",
+            "tokenizer": "tokenizer.json",
+            "tokenizerConfig": "tokenizer_config.json",
+        },
+        "model": {
+            "parameters": count_parameters(model),
+            "layers": cfg["model"]["layers"],
+            "width": cfg["model"]["width"],
+            "heads": cfg["model"]["heads"],
+            "targetPositions": model.target_positions,
+        },
         "provenance": {
-            "data": [{"name": x.get("name"), "task": x.get("task"), "pairs": x.get("pairs"),
-                      "licence": x.get("licence")} for x in meta.get("data", [])],
+            "data": [
+                {"name": x.get("name"), "task": x.get("task"), "pairs": x.get("pairs"), "licence": x.get("licence")}
+                for x in meta.get("data", [])
+            ],
             "config": cfg,
             "trainingSteps": int(ck.get("step", 0)),
             "tokensSeen": int(ck.get("tokensSeen", 0)),
@@ -295,7 +366,7 @@ def manifest(ck, model, name, description, note, emb_dtype):
             "device": ck.get("device", "none"),
             "trainingSeconds": round(float(ck.get("trainingSeconds", 0.0)), 1),
             "metrics": metrics,
-            "createdAt": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "createdAt": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "note": note,
         },
     }
@@ -339,8 +410,14 @@ def export_package(ck, out_dir, fp16=False, name=None, description=None, note=No
         write_parity(model, cfg, ck["meta"], examples, out_dir, emb_stored)
     else:
         log("warning: no validation examples: parity/ not written")
-    man = manifest(ck, model, name or cfg.get("name", "model"), description or cfg.get("description", ""),
-                   note if note is not None else cfg.get("note", ""), emb_dtype)
+    man = manifest(
+        ck,
+        model,
+        name or cfg.get("name", "model"),
+        description or cfg.get("description", ""),
+        note if note is not None else cfg.get("note", ""),
+        emb_dtype,
+    )
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump(man, f, indent=2)
     return man
@@ -356,10 +433,20 @@ def random_init_checkpoint(config_path, data_dir, seed=0):
     split = data.split("valid") if os.path.exists(os.path.join(data_dir, "valid.index.bin")) else data.split("train")
     examples = [[e.tolist() for e in split.example(i)] for i in range(min(64, len(split)))]
     cfg["data"]["dir"] = data_dir
-    return {"kind": "weights", "ema": model.state_dict(), "config": cfg, "meta": data.meta, "step": 0,
-            "tokensSeen": 0, "trainingSeconds": 0.0, "device": "none (untrained)", "metrics": {},
-            "tokenizer": ckpt_io.read_tokenizer_files(data_dir), "validExamples": examples,
-            "dataDir": os.path.abspath(data_dir)}
+    return {
+        "kind": "weights",
+        "ema": model.state_dict(),
+        "config": cfg,
+        "meta": data.meta,
+        "step": 0,
+        "tokensSeen": 0,
+        "trainingSeconds": 0.0,
+        "device": "none (untrained)",
+        "metrics": {},
+        "tokenizer": ckpt_io.read_tokenizer_files(data_dir),
+        "validExamples": examples,
+        "dataDir": os.path.abspath(data_dir),
+    }
 
 
 def main(argv=None):
@@ -371,7 +458,11 @@ def main(argv=None):
     ap.add_argument("--config", default=default_cfg, help="config for --random-init (default: configs/default.json)")
     ap.add_argument("--data", help="prepared data folder (tokenizer files; required with --random-init)")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--fp16", action="store_true", help="store the weights (embeddings.bin and the denoiser's initializers) as float16")
+    ap.add_argument(
+        "--fp16",
+        action="store_true",
+        help="store the weights (embeddings.bin and the denoiser's initializers) as float16",
+    )
     ap.add_argument("--name")
     ap.add_argument("--description")
     ap.add_argument("--note")
@@ -395,7 +486,9 @@ def main(argv=None):
     else:
         ap.error("give --checkpoint or --random-init")
     man = export_package(ck, a.out, fp16=a.fp16, name=name, description=a.description, note=note, data_dir=a.data)
-    print(json.dumps({"out": a.out, "parameters": man["model"]["parameters"], "step": man["provenance"]["trainingSteps"]}))
+    print(
+        json.dumps({"out": a.out, "parameters": man["model"]["parameters"], "step": man["provenance"]["trainingSteps"]})
+    )
     return 0
 
 

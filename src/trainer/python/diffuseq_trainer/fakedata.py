@@ -5,6 +5,7 @@ hand-written whole-word WordPiece (uncased) tokenizer in the Hugging Face format
 
     python3 -m diffuseq_trainer.fakedata --out /tmp/fake-prep [--train 4000 --valid 200]
 """
+
 import argparse
 import json
 import os
@@ -12,12 +13,37 @@ import os
 import numpy as np
 
 DETS = ["the", "a", "this", "that", "every"]
-ADJS = [("big", "large"), ("small", "little"), ("quick", "fast"), ("happy", "glad"), ("old", "aged"),
-        ("bright", "shiny"), ("quiet", "silent"), ("strange", "odd")]
-NOUNS = [("dog", "hound"), ("car", "automobile"), ("house", "home"), ("child", "kid"), ("city", "town"),
-         ("road", "street"), ("friend", "pal"), ("teacher", "tutor"), ("book", "novel"), ("ship", "boat")]
-VERBS = [("sees", "notices"), ("likes", "enjoys"), ("finds", "discovers"), ("helps", "assists"),
-         ("follows", "trails"), ("builds", "constructs"), ("buys", "purchases")]
+ADJS = [
+    ("big", "large"),
+    ("small", "little"),
+    ("quick", "fast"),
+    ("happy", "glad"),
+    ("old", "aged"),
+    ("bright", "shiny"),
+    ("quiet", "silent"),
+    ("strange", "odd"),
+]
+NOUNS = [
+    ("dog", "hound"),
+    ("car", "automobile"),
+    ("house", "home"),
+    ("child", "kid"),
+    ("city", "town"),
+    ("road", "street"),
+    ("friend", "pal"),
+    ("teacher", "tutor"),
+    ("book", "novel"),
+    ("ship", "boat"),
+]
+VERBS = [
+    ("sees", "notices"),
+    ("likes", "enjoys"),
+    ("finds", "discovers"),
+    ("helps", "assists"),
+    ("follows", "trails"),
+    ("builds", "constructs"),
+    ("buys", "purchases"),
+]
 ADVS = [("quickly", "rapidly"), ("slowly", "gradually"), ("often", "frequently"), ("today", "now")]
 SPECIALS = ["[PAD]", "[UNK]", "[SEP]", "[MASK]", "[PARA]", "[SIMP]"]
 
@@ -38,6 +64,7 @@ def sentence(rng):
         noun = NOUNS[rng.integers(len(NOUNS))]
         adj = ADJS[rng.integers(len(ADJS))] if rng.random() < adj_p else None
         return det, adj, noun
+
     parts = [np_(), VERBS[rng.integers(len(VERBS))], np_()]
     adv = ADVS[rng.integers(len(ADVS))] if rng.random() < 0.5 else None
     return parts, adv
@@ -64,8 +91,10 @@ def make(out_dir, n_train=4000, n_valid=200, seed=0, max_source=32, max_target=3
     ids = {w: i for i, w in enumerate(vocab)}
     V = len(vocab)
     rng = np.random.default_rng(seed)
-    tasks = {"paraphrase": {"token": "[PARA]", "id": ids["[PARA]"]},
-             "simplify": {"token": "[SIMP]", "id": ids["[SIMP]"]}}
+    tasks = {
+        "paraphrase": {"token": "[PARA]", "id": ids["[PARA]"]},
+        "simplify": {"token": "[SIMP]", "id": ids["[SIMP]"]},
+    }
     for split, n in (("train", n_train), ("valid", n_valid)):
         toks, index = [], []
         pos = 0
@@ -74,21 +103,30 @@ def make(out_dir, n_train=4000, n_valid=200, seed=0, max_source=32, max_target=3
             task = "paraphrase" if rng.random() < 0.6 else "simplify"
             src = render(parts, adv, "orig", rng)
             trg = render(parts, adv, "para" if task == "paraphrase" else "simp", rng)
-            s = [tasks[task]["id"]] + [ids[w] for w in src][:max_source - 2] + [ids["[SEP]"]]
-            t = [ids[w] for w in trg][:max_target - 1] + [ids["[SEP]"]]
+            s = [tasks[task]["id"]] + [ids[w] for w in src][: max_source - 2] + [ids["[SEP]"]]
+            t = [ids[w] for w in trg][: max_target - 1] + [ids["[SEP]"]]
             index.append([pos, len(s), pos + len(s), len(t)])
             toks += s + t
             pos += len(s) + len(t)
         np.asarray(toks, dtype="<u2").tofile(os.path.join(out_dir, f"{split}.tokens.bin"))
         np.asarray(index, dtype="<i4").tofile(os.path.join(out_dir, f"{split}.index.bin"))
     meta = {
-        "formatVersion": 1, "vocabSize": V, "tokenDtype": "uint16",
+        "formatVersion": 1,
+        "vocabSize": V,
+        "tokenDtype": "uint16",
         "tokens": {"pad": ids["[PAD]"], "unk": ids["[UNK]"], "sep": ids["[SEP]"]},
         "tasks": tasks,
         "lengths": {"maxSource": max_source, "maxTarget": max_target},
         "splits": {"train": {"examples": n_train}, "valid": {"examples": n_valid}},
-        "data": [{"name": "toy-grammar", "task": "paraphrase", "files": [], "pairs": n_train + n_valid,
-                  "licence": "synthetic, public domain"}],
+        "data": [
+            {
+                "name": "toy-grammar",
+                "task": "paraphrase",
+                "files": [],
+                "pairs": n_train + n_valid,
+                "licence": "synthetic, public domain",
+            }
+        ],
         "report": {"note": "synthetic data made by diffuseq_trainer.fakedata"},
     }
     with open(os.path.join(out_dir, "meta.json"), "w") as f:
@@ -99,23 +137,53 @@ def make(out_dir, n_train=4000, n_valid=200, seed=0, max_source=32, max_target=3
 
 def write_tokenizer(out_dir, vocab):
     specials = [w for w in vocab if w.startswith("[") and w.endswith("]")]
-    added = [{"id": vocab.index(w), "content": w, "single_word": False, "lstrip": False, "rstrip": False,
-              "normalized": False, "special": True} for w in specials]
+    added = [
+        {
+            "id": vocab.index(w),
+            "content": w,
+            "single_word": False,
+            "lstrip": False,
+            "rstrip": False,
+            "normalized": False,
+            "special": True,
+        }
+        for w in specials
+    ]
     tok = {
-        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
-        "normalizer": {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
-                       "strip_accents": None, "lowercase": True},
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": added,
+        "normalizer": {
+            "type": "BertNormalizer",
+            "clean_text": True,
+            "handle_chinese_chars": True,
+            "strip_accents": None,
+            "lowercase": True,
+        },
         "pre_tokenizer": {"type": "BertPreTokenizer"},
         "post_processor": None,
         "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": True},
-        "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
-                  "max_input_chars_per_word": 100, "vocab": {w: i for i, w in enumerate(vocab)}},
+        "model": {
+            "type": "WordPiece",
+            "unk_token": "[UNK]",
+            "continuing_subword_prefix": "##",
+            "max_input_chars_per_word": 100,
+            "vocab": {w: i for i, w in enumerate(vocab)},
+        },
     }
     with open(os.path.join(out_dir, "tokenizer.json"), "w") as f:
         json.dump(tok, f, indent=1)
-    cfg = {"tokenizer_class": "BertTokenizer", "do_lower_case": True, "model_max_length": 128,
-           "pad_token": "[PAD]", "unk_token": "[UNK]", "sep_token": "[SEP]", "mask_token": "[MASK]",
-           "clean_up_tokenization_spaces": True}
+    cfg = {
+        "tokenizer_class": "BertTokenizer",
+        "do_lower_case": True,
+        "model_max_length": 128,
+        "pad_token": "[PAD]",
+        "unk_token": "[UNK]",
+        "sep_token": "[SEP]",
+        "mask_token": "[MASK]",
+        "clean_up_tokenization_spaces": True,
+    }
     with open(os.path.join(out_dir, "tokenizer_config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
 

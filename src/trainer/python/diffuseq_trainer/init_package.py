@@ -7,6 +7,7 @@ A package holds everything the denoiser learned, in two places (docs/model-forma
 So no checkpoint has to be committed for a later run to go on from the shipped model. Anything that does not
 fit - another vocabulary, shape or layout - is refused with one message before training starts.
 """
+
 import json
 import os
 
@@ -46,7 +47,7 @@ def package_tensors(pkg_dir, manifest):
     for name, target in json.loads(meta.get(WEIGHT_ALIASES_KEY, "{}")).items():
         if target in by_name:
             by_name.setdefault(name, by_name[target])
-    out = {name[len("model."):]: a for name, a in by_name.items() if name.startswith("model.")}
+    out = {name[len("model.") :]: a for name, a in by_name.items() if name.startswith("model.")}
     e = manifest["embedding"]
     dtype = "<f2" if e["dtype"] == "float16" else "<f4"
     emb = np.fromfile(os.path.join(pkg_dir, e["file"]), dtype=dtype).astype(np.float32)
@@ -62,10 +63,11 @@ def package_tensors(pkg_dir, manifest):
 def check_compatible(pkg_dir, manifest, cfg, vocab_size, data_dir):
     """Refuse a package whose vocabulary, tokenizer, shape or layout differs from the run's."""
     V = int(manifest["embedding"]["vocabSize"])
-    if V != vocab_size:
+    if vocab_size != V:
         raise PackageMismatch(
             f"--init {pkg_dir}: the package has a vocabulary of {V}, the data {vocab_size}; encode the data with "
-            f"the package's tokenizer: diffuseq prepare --tokenizer {pkg_dir} ...")
+            f"the package's tokenizer: diffuseq prepare --tokenizer {pkg_dir} ..."
+        )
     tok_pkg = os.path.join(pkg_dir, manifest["files"]["tokenizer"])
     tok_data = os.path.join(data_dir, "tokenizer.json")
     if os.path.exists(tok_data) and os.path.exists(tok_pkg):
@@ -73,14 +75,20 @@ def check_compatible(pkg_dir, manifest, cfg, vocab_size, data_dir):
             if a.read() != b.read():
                 raise PackageMismatch(
                     f"--init {pkg_dir}: {data_dir} was prepared with another tokenizer (same size, other tokens); "
-                    f"prepare it again with: diffuseq prepare --tokenizer {pkg_dir} ...")
+                    f"prepare it again with: diffuseq prepare --tokenizer {pkg_dir} ..."
+                )
     m, mm = cfg["model"], manifest.get("model") or {}
-    wanted = {"dim": (int(manifest["embedding"]["dim"]), m["dim"]),
-              "layers": (mm.get("layers"), m["layers"]), "width": (mm.get("width"), m["width"]),
-              "heads": (mm.get("heads"), m["heads"]),
-              "targetPositions": (mm.get("targetPositions", "absolute"), m["targetPositions"]),
-              "selfConditioning": (bool(manifest["diffusion"]["selfConditioning"]),
-                                   bool(cfg["diffusion"]["selfConditioning"]))}
+    wanted = {
+        "dim": (int(manifest["embedding"]["dim"]), m["dim"]),
+        "layers": (mm.get("layers"), m["layers"]),
+        "width": (mm.get("width"), m["width"]),
+        "heads": (mm.get("heads"), m["heads"]),
+        "targetPositions": (mm.get("targetPositions", "absolute"), m["targetPositions"]),
+        "selfConditioning": (
+            bool(manifest["diffusion"]["selfConditioning"]),
+            bool(cfg["diffusion"]["selfConditioning"]),
+        ),
+    }
     diff = [f"{k} {p} (package) vs {c} (config)" for k, (p, c) in wanted.items() if p is not None and p != c]
     if diff:
         raise PackageMismatch(f"--init {pkg_dir}: the package's shape differs from the config: " + "; ".join(diff))
@@ -97,9 +105,13 @@ def init_from_package(model, pkg_dir, cfg, vocab_size, data_dir):
         raise PackageMismatch(
             f"--init {pkg_dir}: denoiser.onnx has no weights named {', '.join('model.' + k for k in missing[:3])}"
             f"{' …' if len(missing) > 3 else ''} (packages exported before names were kept cannot be continued; "
-            f"export the run's weights.pt again)")
-    bad = [f"{k} {tuple(stored[k].shape)} vs {tuple(v.shape)}" for k, v in state.items()
-           if tuple(stored[k].shape) != tuple(v.shape)]
+            f"export the run's weights.pt again)"
+        )
+    bad = [
+        f"{k} {tuple(stored[k].shape)} vs {tuple(v.shape)}"
+        for k, v in state.items()
+        if tuple(stored[k].shape) != tuple(v.shape)
+    ]
     if bad:
         raise PackageMismatch(f"--init {pkg_dir}: tensor shapes differ (package vs config): {'; '.join(bad[:3])}")
     model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(stored[k])) for k in state})
@@ -109,6 +121,11 @@ def init_from_package(model, pkg_dir, cfg, vocab_size, data_dir):
 def lineage_entry(pkg_dir, manifest):
     """What the new package records about the one it started from."""
     prov = manifest.get("provenance") or {}
-    return {"package": os.path.abspath(pkg_dir), "name": manifest.get("name"), "createdAt": prov.get("createdAt"),
-            "trainingSteps": prov.get("trainingSteps"), "tokensSeen": prov.get("tokensSeen"),
-            "trainingSeconds": prov.get("trainingSeconds")}
+    return {
+        "package": os.path.abspath(pkg_dir),
+        "name": manifest.get("name"),
+        "createdAt": prov.get("createdAt"),
+        "trainingSteps": prov.get("trainingSteps"),
+        "tokensSeen": prov.get("tokensSeen"),
+        "trainingSeconds": prov.get("trainingSeconds"),
+    }

@@ -18,6 +18,7 @@ Target positions ("targetPositions" in the config):
 The tied token embedding (V x d) and the learned soft absorbing vector (d) live here too, because
 they are trained with the network, but they are not part of the exported denoiser graph.
 """
+
 import math
 
 import torch
@@ -73,8 +74,7 @@ class Block(nn.Module):
         self.ln1 = nn.LayerNorm(width)
         self.attn = SelfAttention(width, heads, dropout)
         self.ln2 = nn.LayerNorm(width)
-        self.ffn = nn.Sequential(
-            nn.Linear(width, ffn_mult * width), nn.GELU(), nn.Linear(ffn_mult * width, width))
+        self.ffn = nn.Sequential(nn.Linear(width, ffn_mult * width), nn.GELU(), nn.Linear(ffn_mult * width, width))
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x):
@@ -84,8 +84,21 @@ class Block(nn.Module):
 
 
 class Denoiser(nn.Module):
-    def __init__(self, vocab_size, max_len, num_timesteps, dim=128, width=256, layers=4, heads=4,
-                 ffn_mult=4, dropout=0.1, time_dim=128, self_conditioning=False, target_positions="absolute"):
+    def __init__(
+        self,
+        vocab_size,
+        max_len,
+        num_timesteps,
+        dim=128,
+        width=256,
+        layers=4,
+        heads=4,
+        ffn_mult=4,
+        dropout=0.1,
+        time_dim=128,
+        self_conditioning=False,
+        target_positions="absolute",
+    ):
         super().__init__()
         if target_positions not in TARGET_POSITIONS:
             raise ValueError(f"model.targetPositions must be one of {TARGET_POSITIONS}, not {target_positions!r}")
@@ -104,10 +117,9 @@ class Denoiser(nn.Module):
         half = time_dim // 2
         self.time_dim = time_dim
         self.register_buffer(
-            "freqs", torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half),
-            persistent=False)
-        self.time_mlp = nn.Sequential(
-            nn.Linear(time_dim, 4 * width), nn.SiLU(), nn.Linear(4 * width, width))
+            "freqs", torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half), persistent=False
+        )
+        self.time_mlp = nn.Sequential(nn.Linear(time_dim, 4 * width), nn.SiLU(), nn.Linear(4 * width, width))
         self.pos_emb = nn.Embedding(max_len, width)
         self.seg_emb = nn.Embedding(2, width) if target_positions == "restart" else None
         self.ln_in = nn.LayerNorm(width)
@@ -130,9 +142,20 @@ class Denoiser(nn.Module):
     @classmethod
     def from_config(cls, cfg, vocab_size, max_len):
         m, dcfg = cfg["model"], cfg["diffusion"]
-        return cls(vocab_size, max_len, dcfg["steps"], dim=m["dim"], width=m["width"], layers=m["layers"],
-                   heads=m["heads"], ffn_mult=m["ffnMult"], dropout=m["dropout"], time_dim=m["timeDim"],
-                   self_conditioning=dcfg["selfConditioning"], target_positions=m.get("targetPositions", "absolute"))
+        return cls(
+            vocab_size,
+            max_len,
+            dcfg["steps"],
+            dim=m["dim"],
+            width=m["width"],
+            layers=m["layers"],
+            heads=m["heads"],
+            ffn_mult=m["ffnMult"],
+            dropout=m["dropout"],
+            time_dim=m["timeDim"],
+            self_conditioning=dcfg["selfConditioning"],
+            target_positions=m.get("targetPositions", "absolute"),
+        )
 
     def set_explicit_attention(self, explicit=True):
         """Use the matmul-softmax attention (for ONNX export); SDPA is used otherwise when available."""
@@ -151,9 +174,9 @@ class Denoiser(nn.Module):
             return self.pos_emb.weight[:L].unsqueeze(0)
         if target_start is None:
             raise ValueError("the restart layout needs target_start (index of the first target position)")
-        pos = torch.arange(L, device=device).unsqueeze(0)          # [1, L]
+        pos = torch.arange(L, device=device).unsqueeze(0)  # [1, L]
         start = target_start.to(device=device, dtype=torch.long).unsqueeze(1)  # [B, 1]
-        is_target = pos >= start                                   # [B, L]
+        is_target = pos >= start  # [B, L]
         ids = torch.where(is_target, pos - start, pos)
         return self.pos_emb(ids) + self.seg_emb(is_target.long())
 

@@ -9,7 +9,7 @@ with swapped ones). The validation loss cannot tell those phases apart; this pro
 on the same targets, timesteps and noise. 0 = the source is ignored; it grows as the model learns to
 condition (and a rising BLEU needs it to).
 """
-import numpy as np
+
 import torch
 
 from .data import collate
@@ -31,8 +31,9 @@ def source_probe_batches(data, cfg, n):
 
 
 @torch.no_grad()
-def source_gain(loss_mod, true_batch, swapped_batch, num_timesteps, device, autocast=None,
-                fractions=(0.25, 0.5, 0.75), seed=0):
+def source_gain(
+    loss_mod, true_batch, swapped_batch, num_timesteps, device, autocast=None, fractions=(0.25, 0.5, 0.75), seed=0
+):
     """Relative increase of the x0 MSE on the targets when the sources are swapped, over a few timesteps."""
     mse = {}
     for name, (ids, mask) in (("true", true_batch), ("swapped", swapped_batch)):

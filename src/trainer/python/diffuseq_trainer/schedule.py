@@ -6,6 +6,7 @@ alphas_cumprod[i] = prod_{j<=i} (1 - beta_j)
 
 Computed in float64 (the TypeScript engine does the same) and only cast to float32 where tensors need it.
 """
+
 import math
 
 import numpy as np

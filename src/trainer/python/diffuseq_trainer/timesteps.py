@@ -1,6 +1,7 @@
 """Timestep samplers of improved-diffusion / DiffuSeq: uniform, and loss-aware importance sampling
 (p_t proportional to sqrt(E[loss_t^2]) over the last `history` losses seen at t, mixed with a little
 uniform). Both return (t, weights) where weights = 1 / (T p_t) keep the loss estimate unbiased."""
+
 import numpy as np
 import torch
 
@@ -46,7 +47,7 @@ class LossSecondMomentSampler(UniformSampler):
     def weights(self):
         if not self.warmed_up():
             return np.ones(self.num_timesteps, dtype=np.float64)
-        w = np.sqrt(np.mean(self.loss_history ** 2, axis=-1))
+        w = np.sqrt(np.mean(self.loss_history**2, axis=-1))
         w /= w.sum()
         w *= 1 - self.uniform_prob
         w += self.uniform_prob / len(w)
@@ -54,7 +55,7 @@ class LossSecondMomentSampler(UniformSampler):
 
     def update(self, ts, losses):
         """Record the per-row losses (already gathered from every rank under DDP)."""
-        for t, loss in zip(np.asarray(ts).tolist(), np.asarray(losses, dtype=np.float64).tolist()):
+        for t, loss in zip(np.asarray(ts).tolist(), np.asarray(losses, dtype=np.float64).tolist(), strict=True):
             if self.counts[t] == self.history:
                 self.loss_history[t, :-1] = self.loss_history[t, 1:]
                 self.loss_history[t, -1] = loss

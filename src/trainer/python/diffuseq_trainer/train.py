@@ -10,6 +10,7 @@ stdout carries only JSON-lines progress events (docs/CONTRACTS.md); everything e
 be done as a chain of time-limited commands with --resume RUN/ckpt.pt.
 SIGINT/SIGTERM: checkpoint, "checkpoint" event, exit code 130.
 """
+
 import argparse
 import collections
 import contextlib
@@ -125,8 +126,10 @@ class Trainer:
         if self.device.type == "cpu":
             torch.set_num_threads(self.tc["threads"] or os.cpu_count() or 1)
             if reference_blas_loaded():
-                log("note: torch runs on Debian's reference BLAS (~2 GFLOP/s): `apt-get install "
-                    "libopenblas0-pthread` makes CPU training 10-20x faster (src/trainer/python/README.md)")
+                log(
+                    "note: torch runs on Debian's reference BLAS (~2 GFLOP/s): `apt-get install "
+                    "libopenblas0-pthread` makes CPU training 10-20x faster (src/trainer/python/README.md)"
+                )
         else:
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
@@ -175,12 +178,16 @@ class Trainer:
             self.train_mod = torch.compile(self.loss_mod)
         if self.ddp:
             from torch.nn.parallel import DistributedDataParallel as DDP
+
             self.train_mod = DDP(self.train_mod, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.dtype, self.dtype_reason = self.choose_dtype()
         log(f"dtype: {self.dtype} ({self.dtype_reason})")
         self.autocast = autocast_for(self.device.type, self.dtype)
-        self.valid = fixed_batches(self.data, "valid", cfg, self.tc["validBatchSize"], self.tc["validBatches"]) \
-            if len(self.data.split("valid")) else []
+        self.valid = (
+            fixed_batches(self.data, "valid", cfg, self.tc["validBatchSize"], self.tc["validBatches"])
+            if len(self.data.split("valid"))
+            else []
+        )
         self.source_probe = source_probe_batches(self.data, cfg, self.tc["validBatchSize"]) if self.valid else None
         self.ema_params = list(self.ema.parameters())
         self.params = list(self.model.parameters())
@@ -200,8 +207,10 @@ class Trainer:
             return "fp32", "auto: this torch has no bf16 autocast on the CPU"
         ids, mask = self.stream.make_batch(self.next_idx)
         rng = torch.get_rng_state()
-        timings = {d: time_steps(self.loss_mod, ids, mask, autocast_for("cpu", d), self.cfg["diffusion"]["steps"])
-                   for d in ("fp32", "bf16")}
+        timings = {
+            d: time_steps(self.loss_mod, ids, mask, autocast_for("cpu", d), self.cfg["diffusion"]["steps"])
+            for d in ("fp32", "bf16")
+        }
         torch.set_rng_state(rng)
         self.model.zero_grad(set_to_none=True)
         return pick_dtype(timings)
@@ -278,8 +287,18 @@ class Trainer:
             examples = [split.example(i) for i in range(min(k, len(split)))]
             tb = self.cfg["lengths"]["targetBudget"]
             out["validBleu"] = validation_bleu(
-                self.ema, examples, self.data.pad, self.data.sep, self.data.max_target, tb["ratio"], tb["extra"],
-                T, steps=self.tc["bleuSteps"], device=self.device, autocast=self.autocast)
+                self.ema,
+                examples,
+                self.data.pad,
+                self.data.sep,
+                self.data.max_target,
+                tb["ratio"],
+                tb["extra"],
+                T,
+                steps=self.tc["bleuSteps"],
+                device=self.device,
+                autocast=self.autocast,
+            )
         return out
 
     # ----- checkpoints ------------------------------------------------------------------------------
@@ -287,11 +306,20 @@ class Trainer:
         split = self.data.split("valid")
         examples = [[e.tolist() for e in split.example(i)] for i in range(min(64, len(split)))]
         return {
-            "kind": "weights", "ema": self.ema.state_dict(), "config": self.cfg, "meta": self.data.meta,
-            "dataDir": os.path.abspath(self.data_dir), "step": self.step, "tokensSeen": self.tokens_seen,
-            "trainingSeconds": self.train_seconds, "device": self.device_name(), "metrics": self.metrics,
-            "dtype": self.dtype, "lineage": self.lineage,
-            "tokenizer": ckpt_io.read_tokenizer_files(self.data_dir), "validExamples": examples,
+            "kind": "weights",
+            "ema": self.ema.state_dict(),
+            "config": self.cfg,
+            "meta": self.data.meta,
+            "dataDir": os.path.abspath(self.data_dir),
+            "step": self.step,
+            "tokensSeen": self.tokens_seen,
+            "trainingSeconds": self.train_seconds,
+            "device": self.device_name(),
+            "metrics": self.metrics,
+            "dtype": self.dtype,
+            "lineage": self.lineage,
+            "tokenizer": ckpt_io.read_tokenizer_files(self.data_dir),
+            "validExamples": examples,
         }
 
     def device_name(self):
@@ -305,17 +333,28 @@ class Trainer:
         if self.rank == 0:
             w = self.weights_dict()
             ckpt_io.atomic_save(w, os.path.join(self.out_dir, "weights.pt"))
-            full = dict(w, kind="full", model=self.model.state_dict(), optimizer=self.opt.state_dict(),
-                        sampler=self.sampler.state_dict(), stream=self.stream.state_dict(),
-                        nextIndices=self.next_idx.tolist(), rng=self.rng_state())
+            full = dict(
+                w,
+                kind="full",
+                model=self.model.state_dict(),
+                optimizer=self.opt.state_dict(),
+                sampler=self.sampler.state_dict(),
+                stream=self.stream.state_dict(),
+                nextIndices=self.next_idx.tolist(),
+                rng=self.rng_state(),
+            )
             ckpt_io.atomic_save(full, path)
         if self.ddp:
             dist.barrier()
         return path
 
     def rng_state(self):
-        st = {"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": np.random.get_state(),
-              "selfCond": self.sc_rng.bit_generator.state}
+        st = {
+            "torch": torch.get_rng_state(),
+            "python": random.getstate(),
+            "numpy": np.random.get_state(),
+            "selfCond": self.sc_rng.bit_generator.state,
+        }
         if torch.cuda.is_available():
             st["cuda"] = torch.cuda.get_rng_state_all()
         return st
@@ -323,8 +362,9 @@ class Trainer:
     def load(self, path):
         ck = ckpt_io.load(path)
         if int(ck["meta"]["vocabSize"]) != self.data.vocab_size:
-            raise ValueError(f"{path} was trained with vocabSize {ck['meta']['vocabSize']}, "
-                             f"the data has {self.data.vocab_size}")
+            raise ValueError(
+                f"{path} was trained with vocabSize {ck['meta']['vocabSize']}, the data has {self.data.vocab_size}"
+            )
         self.ema.load_state_dict(ck["ema"])
         self.model.load_state_dict(ck.get("model", ck["ema"]))
         self.step, self.tokens_seen = int(ck["step"]), int(ck["tokensSeen"])
@@ -391,11 +431,17 @@ def step_flops(model, rows, length, target_tokens):
     every Linear of the network on all rows x length positions, attention's two L x L products per layer,
     and the rounding logits (d x V) on the target tokens."""
     width, layers, dim = model.width, len(model.blocks), model.dim
-    linear = sum(m.weight.numel() for name, m in model.named_modules()
-                 if isinstance(m, torch.nn.Linear) and not name.startswith("time_mlp"))
+    linear = sum(
+        m.weight.numel()
+        for name, m in model.named_modules()
+        if isinstance(m, torch.nn.Linear) and not name.startswith("time_mlp")
+    )
     tokens = rows * length
-    fwd = 2 * linear * tokens + layers * 2 * 2 * rows * length * length * width \
+    fwd = (
+        2 * linear * tokens
+        + layers * 2 * 2 * rows * length * length * width
         + 2 * dim * model.vocab_size * target_tokens
+    )
     return 3 * fwd
 
 
@@ -426,10 +472,20 @@ def run(trainer, max_minutes=None):
     stop = StopFlag()
     t_start = time.time()
     start_step = trainer.step
-    emit({"event": "start", "config": trainer.cfg, "device": trainer.device.type,
-          "parameters": count_parameters(trainer.model), "world": trainer.world, "step": trainer.step,
-          "dtype": trainer.dtype, "dtypeReason": trainer.dtype_reason, "allocator": allocator_in_use(),
-          "threads": torch.get_num_threads() if trainer.device.type == "cpu" else None})
+    emit(
+        {
+            "event": "start",
+            "config": trainer.cfg,
+            "device": trainer.device.type,
+            "parameters": count_parameters(trainer.model),
+            "world": trainer.world,
+            "step": trainer.step,
+            "dtype": trainer.dtype,
+            "dtypeReason": trainer.dtype_reason,
+            "allocator": allocator_in_use(),
+            "threads": torch.get_num_threads() if trainer.device.type == "cpu" else None,
+        }
+    )
     acc, acc_n, acc_tok, acc_flops, t_log = {}, 0, 0, 0.0, time.time()
     tokens_at_start, seconds_at_start = trainer.tokens_seen, trainer.train_seconds
     recent = collections.deque(maxlen=50)  # step times; the median ignores compile/recompile spikes
@@ -451,11 +507,19 @@ def run(trainer, max_minutes=None):
             now = time.time()
             elapsed = now - t_start
             done_here = s - start_step
-            emit({"event": "step", "step": s, "steps": tc["steps"],
-                  **{k: acc[k] / acc_n for k in ("loss", "mse", "tT", "nll")}, "lr": lr,
-                  "tokensPerSec": acc_tok / max(now - t_log, 1e-9),
-                  "gflopsPerSec": acc_flops / max(now - t_log, 1e-9) / 1e9, "elapsed": elapsed,
-                  "eta": elapsed / max(done_here, 1) * (tc["steps"] - s)})
+            emit(
+                {
+                    "event": "step",
+                    "step": s,
+                    "steps": tc["steps"],
+                    **{k: acc[k] / acc_n for k in ("loss", "mse", "tT", "nll")},
+                    "lr": lr,
+                    "tokensPerSec": acc_tok / max(now - t_log, 1e-9),
+                    "gflopsPerSec": acc_flops / max(now - t_log, 1e-9) / 1e9,
+                    "elapsed": elapsed,
+                    "eta": elapsed / max(done_here, 1) * (tc["steps"] - s),
+                }
+            )
             acc, acc_n, acc_tok, acc_flops, t_log = {}, 0, 0, 0.0, time.time()
         if tc["evalEvery"] and s % tc["evalEvery"] == 0 and s < tc["steps"]:
             trainer.metrics = dict(trainer.evaluate(), step=s)
@@ -463,8 +527,10 @@ def run(trainer, max_minutes=None):
         if tc["checkpointEvery"] and s % tc["checkpointEvery"] == 0 and s < tc["steps"]:
             emit({"event": "checkpoint", "step": s, "path": trainer.save()})
         # Leave room for a few more steps plus the final eval and checkpoint (~15 s).
-        out_of_time = bool(max_minutes) and \
-            time.time() - t_start + 3 * (float(np.median(recent)) if recent else 0.0) + 15 > max_minutes * 60
+        out_of_time = (
+            bool(max_minutes)
+            and time.time() - t_start + 3 * (float(np.median(recent)) if recent else 0.0) + 15 > max_minutes * 60
+        )
         if agree(stop.signalled, trainer):
             reason = "signal"
             break
@@ -480,10 +546,18 @@ def run(trainer, max_minutes=None):
     if reason == "signal":
         return 130
     secs = trainer.train_seconds - seconds_at_start
-    emit({"event": "done", "step": trainer.step, "checkpoint": path, "dtype": trainer.dtype,
-          "tokensThisRun": trainer.tokens_seen - tokens_at_start, "trainingSecondsThisRun": round(secs, 1),
-          "tokensPerSec": (trainer.tokens_seen - tokens_at_start) / max(secs, 1e-9),
-          "tokensSeen": trainer.tokens_seen})
+    emit(
+        {
+            "event": "done",
+            "step": trainer.step,
+            "checkpoint": path,
+            "dtype": trainer.dtype,
+            "tokensThisRun": trainer.tokens_seen - tokens_at_start,
+            "trainingSecondsThisRun": round(secs, 1),
+            "tokensPerSec": (trainer.tokens_seen - tokens_at_start) / max(secs, 1e-9),
+            "tokensSeen": trainer.tokens_seen,
+        }
+    )
     return 0
 
 
@@ -493,8 +567,11 @@ def parse_args(argv=None):
     ap.add_argument("--data", help="prepared data folder (default: config data.dir)")
     ap.add_argument("--out", help="run folder for ckpt.pt/weights.pt (default: config out)")
     ap.add_argument("--resume", help="RUN/ckpt.pt (exact continuation) or RUN/weights.pt (weights only)")
-    ap.add_argument("--init", help="a model package folder (models/default): start from its weights, with a "
-                                   "fresh optimizer and schedule; the data must use its tokenizer")
+    ap.add_argument(
+        "--init",
+        help="a model package folder (models/default): start from its weights, with a "
+        "fresh optimizer and schedule; the data must use its tokenizer",
+    )
     ap.add_argument("--max-steps", type=int, help="total steps (overrides train.steps; the LR schedule follows)")
     ap.add_argument("--max-minutes", type=float, help="stop cleanly (eval, checkpoint, done) within this wall time")
     ap.add_argument("--device", help="cpu | cuda | cuda:N (default: cuda when available)")

@@ -7,6 +7,7 @@
 Prints one JSON line per dtype: seconds per step, tokens/s, and the allocator this process runs on. No
 optimizer step; the numbers are what `train.dtype: "auto"` compares before a run.
 """
+
 import argparse
 import json
 import tempfile
@@ -30,9 +31,20 @@ def main():
     T = cfg["diffusion"]["steps"]
     for d in a.dtypes.split(","):
         s = time_steps(tr.loss_mod, ids, mask, autocast_for("cpu", d), T, steps=a.steps)
-        print(json.dumps({"config": cfg["name"], "dtype": d, "allocator": allocator_in_use(), "rows": ids.shape[0],
-                          "length": ids.shape[1], "secondsPerStep": round(s, 3), "tokensPerSec": round(ids.numel() / s)}),
-              flush=True)
+        print(
+            json.dumps(
+                {
+                    "config": cfg["name"],
+                    "dtype": d,
+                    "allocator": allocator_in_use(),
+                    "rows": ids.shape[0],
+                    "length": ids.shape[1],
+                    "secondsPerStep": round(s, 3),
+                    "tokensPerSec": round(ids.numel() / s),
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
