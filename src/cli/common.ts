@@ -74,10 +74,9 @@ export function choiceFlag<T extends string>(
   return v as T;
 }
 
-export const SAMPLERS: readonly SamplerName[] = ['dpm', 'ddpm'];
-export const NOISE_INITS: readonly NoiseInit[] = ['gaussian', 'absorbing'];
-export const SOLVER_VARIANTS: readonly SolverVariant[] = ['textbook', 'x0-reset'];
-export const PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'cuda', 'dml', 'webgpu', 'coreml'];
+// The option lists are the engine's (src/engine/types.ts); re-exported under the names the CLI has used.
+import { NOISE_INITS, SAMPLERS, SOLVER_VARIANTS, EXECUTION_PROVIDER_CHOICES as PROVIDERS } from '../engine/types';
+export { NOISE_INITS, SAMPLERS, SOLVER_VARIANTS, PROVIDERS };
 
 /** Options shared by `rewrite` and `eval`. */
 export const SAMPLING_OPTIONS: OptionSpec = {

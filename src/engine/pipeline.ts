@@ -28,6 +28,7 @@ import type {
   StageTimings,
   Task,
 } from './types';
+import { NOISE_INITS, SAMPLERS, SOLVER_VARIANTS, isOneOf } from './types';
 import { diversityOf, mbrSelect } from './mbr';
 
 export const DEFAULTS = {
@@ -159,8 +160,8 @@ export class RewriteEngine {
       );
     }
     const sampler = opts.sampler ?? DEFAULTS.sampler;
-    if (sampler !== 'dpm' && sampler !== 'ddpm') {
-      throw new RewriteInputError(`unknown sampler ${JSON.stringify(sampler)} (dpm or ddpm)`);
+    if (!isOneOf(SAMPLERS, sampler)) {
+      throw new RewriteInputError(`unknown sampler ${JSON.stringify(sampler)} (${SAMPLERS.join(' or ')})`);
     }
     const candidates = opts.candidates ?? DEFAULTS.candidates;
     checkInt('candidates', candidates, LIMITS.candidates.min, LIMITS.candidates.max);
@@ -176,12 +177,12 @@ export class RewriteEngine {
       throw new RewriteInputError(`order must be 1, 2 or 3 (got ${String(order)})`);
     }
     const noiseInit = opts.noiseInit ?? DEFAULTS.noiseInit;
-    if (noiseInit !== 'gaussian' && noiseInit !== 'absorbing') {
-      throw new RewriteInputError(`unknown noise init ${JSON.stringify(noiseInit)} (gaussian or absorbing)`);
+    if (!isOneOf(NOISE_INITS, noiseInit)) {
+      throw new RewriteInputError(`unknown noise init ${JSON.stringify(noiseInit)} (${NOISE_INITS.join(' or ')})`);
     }
     const solverVariant = opts.solverVariant ?? DEFAULTS.solverVariant;
-    if (solverVariant !== 'textbook' && solverVariant !== 'x0-reset') {
-      throw new RewriteInputError(`unknown solver variant ${JSON.stringify(solverVariant)} (textbook or x0-reset)`);
+    if (!isOneOf(SOLVER_VARIANTS, solverVariant)) {
+      throw new RewriteInputError(`unknown solver variant ${JSON.stringify(solverVariant)} (${SOLVER_VARIANTS.join(' or ')})`);
     }
     let seed = opts.seed;
     if (seed === undefined) {

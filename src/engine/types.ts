@@ -3,17 +3,29 @@
  * the benchmarks and the tests all use it through these types.
  */
 
-export type Task = 'paraphrase' | 'simplify';
-export const TASKS: readonly Task[] = ['paraphrase', 'simplify'];
+// Every option list lives here, once; the types, the CLI's flag checks, the extension's settings and the engine's
+// validation derive from these arrays.
+export const TASKS = ['paraphrase', 'simplify'] as const;
+export type Task = (typeof TASKS)[number];
 
-export type ExecutionProviderName = 'cpu' | 'cuda' | 'dml' | 'webgpu' | 'coreml';
-export type ExecutionProviderChoice = 'auto' | ExecutionProviderName;
+export const EXECUTION_PROVIDER_NAMES = ['cpu', 'cuda', 'dml', 'webgpu', 'coreml'] as const;
+export type ExecutionProviderName = (typeof EXECUTION_PROVIDER_NAMES)[number];
+export const EXECUTION_PROVIDER_CHOICES = ['auto', ...EXECUTION_PROVIDER_NAMES] as const;
+export type ExecutionProviderChoice = (typeof EXECUTION_PROVIDER_CHOICES)[number];
 
-export type SamplerName = 'dpm' | 'ddpm';
+export const SAMPLERS = ['dpm', 'ddpm'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
 /** Where the target part of the starting noise comes from (see docs/engine.md). */
-export type NoiseInit = 'gaussian' | 'absorbing';
+export const NOISE_INITS = ['gaussian', 'absorbing'] as const;
+export type NoiseInit = (typeof NOISE_INITS)[number];
 /** 'textbook' DPM-Solver++, or the official DiffuSeq-v2 script's variant that re-seeds its state from the x0 prediction. */
-export type SolverVariant = 'textbook' | 'x0-reset';
+export const SOLVER_VARIANTS = ['textbook', 'x0-reset'] as const;
+export type SolverVariant = (typeof SOLVER_VARIANTS)[number];
+
+/** `value` is one of `list` (narrows its type). */
+export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (list as readonly string[]).includes(value);
+}
 
 /** What a rewrite samples with: the choices shared by `rewrite`, `rewriteBatch`, `evaluate` and the CLI. */
 export interface SamplingChoices {

@@ -3,7 +3,7 @@
  * pure function the unit tests cover. package.json's `contributes.configuration` declares the same
  * names, defaults and ranges; test/extension/manifest.test.ts checks they agree.
  */
-import type { ExecutionProviderChoice } from '../engine/types';
+import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../engine/types';
 
 export type ApplyMode = 'panel' | 'applyBest';
 
@@ -26,7 +26,8 @@ export const SETTING_RANGES = {
   seed: { min: 0, max: 2147483647 },
 } as const;
 
-export const EXECUTION_PROVIDERS: readonly ExecutionProviderChoice[] = ['auto', 'cpu', 'cuda', 'dml', 'webgpu', 'coreml'];
+/** The engine's list (src/engine/types.ts); package.json's enum for the setting is checked against it by a test. */
+export const EXECUTION_PROVIDERS: readonly ExecutionProviderChoice[] = EXECUTION_PROVIDER_CHOICES;
 export const APPLY_MODES: readonly ApplyMode[] = ['panel', 'applyBest'];
 
 function intIn(v: unknown, r: { min: number; max: number; default: number }): number {

@@ -7,7 +7,7 @@
  * All coefficients are computed in float64; the state keeps the caller's array type (Float32Array for the
  * engine, Float64Array for accuracy tests).
  */
-import type { SolverVariant } from '../types';
+import { SOLVER_VARIANTS, isOneOf, type SolverVariant } from '../types';
 import type { DiscreteVpSchedule, SkipType } from '../schedule';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -242,7 +242,7 @@ export async function dpmSolverPlusPlus<A extends FloatArray>(
   // The reference asserts steps ≥ order; one or two steps simply run at that order here.
   const order = Math.min(requestedOrder, steps);
   const variant: SolverVariant = options.variant ?? 'textbook';
-  if (variant !== 'textbook' && variant !== 'x0-reset') throw new RangeError(`unknown solver variant ${variant}`);
+  if (!isOneOf(SOLVER_VARIANTS, variant)) throw new RangeError(`unknown solver variant ${variant}`);
   const lowerOrderFinal = (options.lowerOrderFinal ?? true) && steps < (options.lowerOrderFinalBelow ?? 10);
   const { anchor, signal, onStep } = options;
   const reset = variant === 'x0-reset';
