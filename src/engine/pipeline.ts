@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { AbortError, RewriteInputError, isAbortError, throwIfAborted } from './errors';
+import { RewriteInputError, throwIfAborted } from './errors';
 import { loadModelPackage, targetPositionsOf, type ModelManifest, type ModelPackage } from './package';
 import { Rng } from './rng';
 import { ddpmSample } from './sampler/ddpm';
@@ -424,31 +424,24 @@ export class RewriteEngine {
     const tSample = now();
     const netBefore = clock.network;
     let x: Float32Array;
-    try {
-      if (o.sampler === 'dpm') {
-        x = await dpmSolverPlusPlus(this.schedule, xT, denoise, {
-          steps: o.steps,
-          order: o.order,
-          skipType: 'time_uniform',
-          variant: o.solverVariant,
-          anchor,
-          signal,
-          onStep: (s) => onStep(s.step, s.steps),
-        });
-      } else {
-        x = await ddpmSample(this.schedule, xT, denoise, {
-          steps: o.steps === this.schedule.T ? undefined : o.steps,
-          rng: rowwiseRng(jobs.map((j) => j.rng.child(0x64647031 /* 'ddp1' */)), N, rowLen),
-          anchor,
-          signal,
-          onStep: (s) => onStep(s.step, s.steps),
-        });
-      }
-    } catch (e) {
-      if (isAbortError(e)) {
-        throw new AbortError();
-      }
-      throw e;
+    if (o.sampler === 'dpm') {
+      x = await dpmSolverPlusPlus(this.schedule, xT, denoise, {
+        steps: o.steps,
+        order: o.order,
+        skipType: 'time_uniform',
+        variant: o.solverVariant,
+        anchor,
+        signal,
+        onStep: (s) => onStep(s.step, s.steps),
+      });
+    } else {
+      x = await ddpmSample(this.schedule, xT, denoise, {
+        steps: o.steps === this.schedule.T ? undefined : o.steps,
+        rng: rowwiseRng(jobs.map((j) => j.rng.child(0x64647031 /* 'ddp1' */)), N, rowLen),
+        anchor,
+        signal,
+        onStep: (s) => onStep(s.step, s.steps),
+      });
     }
     clock.solver += now() - tSample - (clock.network - netBefore);
 

@@ -11,6 +11,7 @@
  * with an `error` whose `error.cancelled` is true.
  */
 import { ChildProcess, fork as nodeFork, ForkOptions } from 'node:child_process';
+import { AbortError, isAbortError } from '../engine/errors';
 import type {
   EngineLoadOptions,
   ExecutionProviderName,
@@ -80,13 +81,11 @@ export function serializeError(e: unknown, cancelled = false): SerializedError {
   return { name: 'Error', message: String(e), cancelled: cancelled || undefined };
 }
 
-/** A rewrite that was cancelled by its AbortSignal (or by the client's cancel). */
-export class CancelledError extends Error {
-  constructor(message = 'The rewrite was cancelled.') {
-    super(message);
-    this.name = 'CancelledError';
-  }
-}
+/**
+ * A rewrite cancelled by its AbortSignal (or by the client's cancel) rejects with the engine's AbortError: one
+ * cancellation error across engine, host and extension.
+ */
+export { AbortError, isAbortError };
 
 /** The engine process ended while requests were outstanding (or could not start). */
 export class EngineCrashedError extends Error {
@@ -262,7 +261,7 @@ export class EngineClient {
   private rejectAll(e: Error): void {
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) p.reject(p.cancelled ? new CancelledError() : e);
+    for (const p of all) p.reject(p.cancelled ? new AbortError() : e);
   }
 
   private onMessage(m: HostMessage): void {
@@ -293,7 +292,7 @@ export class EngineClient {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        if (m.error.cancelled || p.cancelled) p.reject(new CancelledError());
+        if (m.error.cancelled || p.cancelled) p.reject(new AbortError());
         else p.reject(new EngineError(m.error.message, m.error.name, m.error.stack));
         return;
       }
@@ -348,16 +347,16 @@ export class EngineClient {
 
   /**
    * Rewrites `text`. Restarts the host (and reloads the last model) when it is not running, e.g. after a
-   * crash. Rejects with CancelledError when `signal` aborts.
+   * crash. Rejects with AbortError when `signal` aborts.
    */
   async rewrite(text: string, options: HostRewriteOptions, call: RewriteCall = {}): Promise<RewriteResult> {
-    if (call.signal?.aborted) throw new CancelledError();
+    if (call.signal?.aborted) throw new AbortError();
     if (!this.running || !this.loadedModel) {
       if (!this.lastLoad) throw new Error('No model is loaded.');
       this.log('engine host not running: restarting it and loading the model again');
       await this.load(this.lastLoad.modelDir, this.lastLoad.options);
     }
-    if (call.signal?.aborted) throw new CancelledError();
+    if (call.signal?.aborted) throw new AbortError();
     const pendingExtra: Partial<Pending> = { onProgress: call.onProgress };
     const { id, promise } = this.request<RewriteResult>('rewrite', (i) => ({ type: 'rewrite', id: i, text, options }), pendingExtra);
     const onAbort = () => this.cancel(id);
@@ -370,7 +369,7 @@ export class EngineClient {
   }
 
   /**
-   * Cancels a rewrite: its promise rejects with CancelledError at once, and the host is asked to abort it
+   * Cancels a rewrite: its promise rejects with AbortError at once, and the host is asked to abort it
    * (the engine stops at its next step; a request sent meanwhile waits in the host's queue until then).
    */
   cancel(id: number): void {
@@ -383,7 +382,7 @@ export class EngineClient {
     } catch {
       /* not running: nothing to abort */
     }
-    p.reject(new CancelledError());
+    p.reject(new AbortError());
   }
 
   /** Stops the host: asks it to shut down, kills it after `graceMs`. */

@@ -171,7 +171,7 @@ export function runHost(port: HostPort, loadEngine: EngineLoader): HostHandle {
         if (i >= 0) {
           const [job] = queue.splice(i, 1);
           job.controller.abort();
-          port.send({ type: 'error', id: job.id, error: { name: 'CancelledError', message: 'cancelled', cancelled: true } });
+          port.send({ type: 'error', id: job.id, error: { name: 'AbortError', message: 'cancelled', cancelled: true } });
         } else if (current && current.id === msg.id) {
           current.controller.abort();
         }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RewriteResult, Task } from '../engine/types';
 import { decideApplyAll } from './applyGuard';
-import { CancelledError, EngineClient, EngineCrashedError, HostLoadOptions, ModelInfo } from './engineClient';
+import { AbortError, EngineClient, isAbortError, EngineCrashedError, HostLoadOptions, ModelInfo } from './engineClient';
 import { Log } from './log';
 import { CandidatesPanel } from './panel';
 import { runProgress } from './panelState';
@@ -178,7 +178,7 @@ export class RewriteController {
             };
             report(0, 'Starting the engine…');
             const { client, model } = await this.deps.ensureEngine(settings, (label) => report(0, label));
-            if (abort.signal.aborted) throw new CancelledError();
+            if (abort.signal.aborted) throw new AbortError();
             if (usePanel) {
               const st = this.deps.panel().state;
               if (st && st.runId === id) this.deps.panel().dispatch({ type: 'progress', runId: id, progress: 0, label: 'Sampling…' });
@@ -226,7 +226,7 @@ export class RewriteController {
         await this.applyTexts(spec.targets, texts, spec);
       }
     } catch (e) {
-      if (e instanceof CancelledError) {
+      if (isAbortError(e)) {
         log.info(`run #${id} cancelled`);
         outcome = { status: 'cancelled' };
         if (usePanel) this.deps.panel().dispatch({ type: 'cancelled', runId: id });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { CancelledError, ClientMessage, EngineClient, EngineCrashedError, EngineError, HostMessage, isHostMessage } from '../../src/extension/engineClient';
+import { AbortError, ClientMessage, EngineClient, EngineCrashedError, EngineError, HostMessage, isHostMessage } from '../../src/extension/engineClient';
 import { HostPort, runHost } from '../../src/extension/engineHost';
 import { loadFakeEngine } from './fixtures/fakeEngine';
 
@@ -130,7 +130,7 @@ describe('extension/engineClient (forked fake host)', function () {
     assert.equal(b.candidates.length, 3);
   });
 
-  it('cancellation: the AbortSignal ends the rewrite with CancelledError and the host stays usable', async () => {
+  it('cancellation: the AbortSignal ends the rewrite with AbortError and the host stays usable', async () => {
     const c = make();
     await c.load('/m');
     const ac = new AbortController();
@@ -145,13 +145,13 @@ describe('extension/engineClient (forked fake host)', function () {
       },
     });
     const t0 = Date.now();
-    await assert.rejects(p, CancelledError);
+    await assert.rejects(p, AbortError);
     assert.ok(Date.now() - t0 < 3000, 'cancel took too long');
     const pid = c.pid;
     const r = await c.rewrite('after cancel works', { task: 'paraphrase', candidates: 2 });
     assert.equal(r.candidates.length, 2);
     assert.equal(c.pid, pid, 'same process after a cancel');
-    await assert.rejects(c.rewrite('x', { task: 'paraphrase' }, { signal: AbortSignal.abort() }), CancelledError);
+    await assert.rejects(c.rewrite('x', { task: 'paraphrase' }, { signal: AbortSignal.abort() }), AbortError);
   });
 
   it('engine errors reject with EngineError and keep the process', async () => {

@@ -7,6 +7,7 @@
  * All coefficients are computed in float64; the state keeps the caller's array type (Float32Array for the
  * engine, Float64Array for accuracy tests).
  */
+import { throwIfAborted } from '../errors';
 import { SOLVER_VARIANTS, isOneOf, type SolverVariant } from '../types';
 import type { DiscreteVpSchedule, SkipType } from '../schedule';
 
@@ -57,17 +58,8 @@ export interface DpmSolverOptions<A extends FloatArray = Float32Array> {
   onStep?: (info: SolverStepInfo) => void;
 }
 
-export function abortError(): Error {
-  // DOMException is a global from Node 17 on; fall back to a named Error elsewhere.
-  if (typeof DOMException === 'function') return new DOMException('sampling aborted', 'AbortError');
-  const e = new Error('sampling aborted');
-  e.name = 'AbortError';
-  return e;
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError();
-}
+/** The engine's one cancellation error (src/engine/errors.ts), thrown between solver steps. */
+export { throwIfAborted };
 
 export function allocLike<A extends FloatArray>(like: A, n = like.length): A {
   return (like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n)) as A;

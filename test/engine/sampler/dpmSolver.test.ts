@@ -1,3 +1,4 @@
+import { AbortError } from '../../../src/engine/errors';
 import * as assert from 'node:assert/strict';
 import {
   DiscreteVpSchedule,
@@ -309,7 +310,7 @@ describe('engine/sampler/dpmSolver', () => {
       await assert.rejects(dpmSolverPlusPlus(ns, new Float32Array(4), den, { steps: 10, signal: ac.signal }), { name: 'AbortError' });
       assert.equal(calls, 2);
       calls = 0;
-      await assert.rejects(dpmSolverPlusPlus(ns, new Float32Array(4), den, { steps: 10, signal: AbortSignal.abort() }), { name: 'AbortError' });
+      await assert.rejects(dpmSolverPlusPlus(ns, new Float32Array(4), den, { steps: 10, signal: AbortSignal.abort() }), AbortError, 'the engine\'s one cancellation error');
       assert.equal(calls, 0);
     });
 
