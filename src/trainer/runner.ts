@@ -503,7 +503,7 @@ export class ProgressDisplay {
       case 'eval': {
         const parts = [`eval @ step ${ev.step}:`];
         if (ev.validLoss !== undefined) parts.push(`valid loss ${fmtNum(ev.validLoss)}`);
-        if (ev.validBleu !== undefined) parts.push(`valid BLEU ${fmtNum(ev.validBleu, 2)}`);
+        if (ev.validBleu !== undefined) parts.push(`valid BLEU ${fmtNum(ev.validBleu)}`);
         for (const [k, v] of Object.entries(ev)) {
           if (!['event', 'step', 'validLoss', 'validBleu'].includes(k) && typeof v === 'number') parts.push(`${k} ${fmtNum(v)}`);
         }
@@ -553,7 +553,7 @@ export function formatSummary(s: TrainSummary, resumeCommand?: string): string[]
     const flops = s.steps.map((e) => e.gflopsPerSec).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
     if (flops.length) lines.push(`  achieved ${(flops.reduce((a, b) => a + b, 0) / flops.length).toFixed(0)} GFLOP/s (model FLOPs, forward + backward)`);
   }
-  if (evalLast) lines.push(`  last eval @ ${evalLast.step}: valid loss ${fmtNum(evalLast.validLoss)}, valid BLEU ${fmtNum(evalLast.validBleu, 2)}`);
+  if (evalLast) lines.push(`  last eval @ ${evalLast.step}: valid loss ${fmtNum(evalLast.validLoss)}, valid BLEU ${fmtNum(evalLast.validBleu)}`);
   if (s.error && s.status === 'failed') {
     lines.push(`  error: ${s.error}`);
     const tail = s.stderrTail.slice(-8);

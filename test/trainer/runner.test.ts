@@ -98,7 +98,7 @@ describe('trainer/runner', function () {
     d.handle({ event: 'eval', step: 1, validLoss: 0.5, validBleu: 10 });
     d.handle(steps[1]);
     assert.ok(tty.startsWith('\r\x1b[Kstep 1/1000'));
-    assert.ok(tty.includes('\r\x1b[Keval @ step 1: valid loss 0.5000 valid BLEU 10.00\n'), JSON.stringify(tty));
+    assert.ok(tty.includes('\r\x1b[Keval @ step 1: valid loss 0.5000 valid BLEU 10.0000\n'), JSON.stringify(tty));
     for (const seg of tty.split('\r\x1b[K')) assert.ok(seg.replace('\n', '').length <= 59, `line fits the terminal: ${seg}`);
   });
 
