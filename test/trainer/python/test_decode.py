@@ -11,6 +11,7 @@ from diffuseq_trainer.decode import (
     round_tokens,
     sentence_bleu,
     validation_bleu,
+    validation_decode,
 )
 
 
@@ -81,6 +82,17 @@ class SolverTest(unittest.TestCase):
         den = OracleDenoiser(emb, row)
         bleu = validation_bleu(den, [(src, trg)], PAD, SEP, 20, 1.3, 4, 2000, steps=5)
         self.assertAlmostEqual(bleu, sentence_bleu([7, 8, 9], [7, 8, 9]))
+
+    def test_unchanged_share(self):
+        torch.manual_seed(0)
+        V, d, PAD, SEP = 12, 16, 0, 1
+        emb = torch.randn(V, d) * 2
+        src = [10, 4, 5, 6, SEP]
+        # The oracle writes the source's own words back: unchanged. Then other words: changed.
+        for trg, want in (([4, 5, 6, SEP], 1.0), ([7, 8, 9, SEP], 0.0)):
+            row = torch.tensor([src + trg + [PAD] * 4])
+            out = validation_decode(OracleDenoiser(emb, row), [(src, trg)], PAD, SEP, 20, 1.3, 4, 2000, steps=5)
+            self.assertEqual(out["unchanged"], want)
 
 
 if __name__ == "__main__":

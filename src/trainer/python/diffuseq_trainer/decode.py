@@ -130,12 +130,18 @@ def sentence_bleu(reference, hypothesis, max_n=4, k=5):
 
 
 @torch.no_grad()
-def validation_bleu(
+def validation_bleu(*args, **kwargs):
+    """Mean sentence BLEU (token level) of one sample per example against the reference target."""
+    return validation_decode(*args, **kwargs)["bleu"]
+
+
+def validation_decode(
     denoiser, examples, pad, sep, max_target, ratio, extra, num_timesteps, steps=10, device="cpu", seed=0, autocast=None
 ):
-    """Mean sentence BLEU (token level) of one sample per example against the reference target.
-    examples: list of (src ids, trg ids). Rows of one denoiser call must share a length, so examples
-    are grouped by their inference length (source + target budget)."""
+    """One sample per example: {"bleu": mean sentence BLEU (token level) against the reference target,
+    "unchanged": share of outputs whose tokens equal the source's (a model that only copies scores well on QQP's
+    BLEU and is no paraphraser)}. examples: list of (src ids, trg ids) with src = [TASK] ... [SEP]. Rows of one
+    denoiser call must share a length, so examples are grouped by their inference length."""
     vp = DiscreteVP(num_timesteps)
     gen = torch.Generator(device=device).manual_seed(seed)
     emb = denoiser.word_emb.weight.float()
@@ -143,7 +149,7 @@ def validation_bleu(
     for src, trg in examples:
         L = len(src) + target_budget(len(src) - 2, max_target, ratio, extra)
         groups.setdefault((len(src), L), []).append((src, trg))
-    scores = []
+    scores, unchanged = [], []
     for (ns, L), group in sorted(groups.items()):
         ids = torch.full((len(group), L), pad, dtype=torch.long)
         for r, (src, _) in enumerate(group):
@@ -155,6 +161,10 @@ def validation_bleu(
         with autocast() if autocast else torch.no_grad():
             x = dpm_solver_pp_2m(denoiser, x_src, src_mask, vp, steps, gen)
         toks = round_tokens(x.float(), emb)[:, ns:].cpu().numpy()
-        for r, (_, trg) in enumerate(group):
-            scores.append(sentence_bleu(cut_target(list(trg), sep, pad), cut_target(toks[r], sep, pad)))
-    return float(np.mean(scores)) if scores else 0.0
+        for r, (src, trg) in enumerate(group):
+            out = cut_target(toks[r], sep, pad)
+            scores.append(sentence_bleu(cut_target(list(trg), sep, pad), out))
+            unchanged.append(out == [int(t) for t in src[1:-1]])
+    if not scores:
+        return {"bleu": 0.0, "unchanged": 0.0}
+    return {"bleu": float(np.mean(scores)), "unchanged": float(np.mean(unchanged))}

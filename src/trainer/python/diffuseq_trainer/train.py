@@ -32,7 +32,7 @@ import torch.distributed as dist
 from . import ckpt as ckpt_io
 from .config import load_config, resolve_budget
 from .data import BatchStream, PreparedData, fixed_batches
-from .decode import validation_bleu
+from .decode import validation_decode
 from .diffusion import DiffusionLoss
 from .init_package import init_from_package, lineage_entry
 from .model import Denoiser, count_parameters
@@ -286,7 +286,7 @@ class Trainer:
             split = self.data.split("valid")
             examples = [split.example(i) for i in range(min(k, len(split)))]
             tb = self.cfg["lengths"]["targetBudget"]
-            out["validBleu"] = validation_bleu(
+            dec = validation_decode(
                 self.ema,
                 examples,
                 self.data.pad,
@@ -299,6 +299,7 @@ class Trainer:
                 device=self.device,
                 autocast=self.autocast,
             )
+            out["validBleu"], out["validUnchanged"] = dec["bleu"], dec["unchanged"]
         return out
 
     # ----- checkpoints ------------------------------------------------------------------------------
