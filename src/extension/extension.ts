@@ -13,7 +13,7 @@ import { Log } from './log';
 import { listModelPackages, readManifestSummary, resolveActiveModel } from './models';
 import { CandidatesPanel } from './panel';
 import type { PanelState } from './panelState';
-import { INSTALL_LINE, probePython, ProbeResult } from './pythonProbe';
+import { INSTALL_LINE, probePython, ProbeResult } from '../trainer/pythonProbe';
 import { RewriteController, RunOutcome } from './rewrite';
 import { readSettings, Settings } from './settings';
 import { TrainingTaskProvider, TrainTaskDefinition, workspaceRoot } from './taskProvider';

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Log } from './log';
-import { probePython, ProbeResult } from './pythonProbe';
+import { probePython, ProbeResult } from '../trainer/pythonProbe';
 import {
   definitionsFor,
   DiffuseqTaskDefinition,

@@ -2,7 +2,7 @@
  * Helpers shared by the TypeScript side of training (prepare, runner, export, pythonTests):
  * finding the trainer root, finding a Python that has torch, and a small argv parser.
  */
-import * as cp from 'child_process';
+import { INSTALL_LINE, INSTALL_LINE_APT, probePythonSync } from './pythonProbe';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -59,48 +59,16 @@ export interface FindPythonResult {
   tried: { executable: string; reason: string }[];
 }
 
-const PROBE =
-  'import sys, json\n' +
-  'import torch\n' +
-  'print(json.dumps({"torch": torch.__version__, "version": sys.version.split()[0], "cuda": bool(torch.cuda.is_available())}))\n';
-
 /**
- * Finds a Python that can `import torch`: `$DIFFUSEQ_PYTHON` (when set, only that one), then `python3`
- * on PATH, then `/usr/bin/python3`. Synchronous; each probe takes about a second (importing torch).
+ * Finds a Python that can `import torch` with the project's one probe (src/trainer/pythonProbe.ts, which the
+ * extension uses too): `$DIFFUSEQ_PYTHON` (when set, only that one), then `python3`, then `/usr/bin/python3`.
+ * Synchronous; each probe takes about a second (importing torch).
  */
 export function findPythonWithTorch(env: NodeJS.ProcessEnv = process.env): FindPythonResult {
-  const tried: { executable: string; reason: string }[] = [];
-  const candidates: string[] = [];
-  if (env.DIFFUSEQ_PYTHON) {
-    candidates.push(env.DIFFUSEQ_PYTHON);
-  } else {
-    candidates.push('python3');
-    if (process.platform === 'win32') candidates.push('python', 'py');
-    else candidates.push('/usr/bin/python3');
-  }
-  const seen = new Set<string>();
-  for (const exe of candidates) {
-    if (seen.has(exe)) continue;
-    seen.add(exe);
-    const r = cp.spawnSync(exe, ['-c', PROBE], { env: { ...env, PYTHONWARNINGS: 'ignore' }, encoding: 'utf8', timeout: 120_000 });
-    if (r.error) {
-      tried.push({ executable: exe, reason: (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : r.error.message });
-      continue;
-    }
-    if (r.status !== 0) {
-      const err = (r.stderr || '').trim().split('\n').pop() || `exit ${r.status}`;
-      tried.push({ executable: exe, reason: err });
-      continue;
-    }
-    try {
-      const line = (r.stdout || '').trim().split('\n').pop() || '';
-      const info = JSON.parse(line) as { torch: string; version: string; cuda: boolean };
-      return { python: { executable: exe, torch: info.torch, version: info.version, cuda: info.cuda }, tried };
-    } catch {
-      tried.push({ executable: exe, reason: `unexpected probe output: ${(r.stdout || '').slice(0, 200)}` });
-    }
-  }
-  return { tried };
+  const r = probePythonSync({ env });
+  const tried = r.attempts.filter((a) => !a.ok).map((a) => ({ executable: a.python, reason: a.error ?? 'failed' }));
+  if (!r.ok) return { tried };
+  return { python: { executable: r.python, torch: r.torch, version: r.pythonVersion, cuda: r.cuda }, tried };
 }
 
 /** The message shown when no Python with torch is found. */
@@ -109,8 +77,8 @@ export function noTorchMessage(tried: { executable: string; reason: string }[], 
     'diffuseq: no Python with PyTorch found.',
     ...tried.map((t) => `  tried ${t.executable}: ${t.reason}`),
     'Install PyTorch, then run again:',
-    `  Debian/Ubuntu:  sudo apt-get install python3-torch${extraPackages ? ' ' + extraPackages : ''}`,
-    `  pip:            pip install torch${extraPackages ? ' onnx' : ''}`,
+    `  Debian/Ubuntu:  ${INSTALL_LINE_APT}${extraPackages ? ' ' + extraPackages : ''}`,
+    `  pip:            ${INSTALL_LINE}${extraPackages ? ' onnx' : ''}`,
     'or point DIFFUSEQ_PYTHON at a Python that has torch. See docs/training.md.',
   ];
   return lines.join('\n');

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ExecFn, INSTALL_LINE, probePython, pythonCandidates } from '../../src/extension/pythonProbe';
+import { ExecFn, INSTALL_LINE, probePython, pythonCandidates } from '../../src/trainer/pythonProbe';
 
-describe('extension/pythonProbe', () => {
+describe('trainer/pythonProbe', () => {
   it('candidates: $DIFFUSEQ_PYTHON alone when set (like the CLI), else python3 then /usr/bin/python3', () => {
     assert.deepEqual(pythonCandidates({}, 'linux'), ['python3', '/usr/bin/python3']);
     assert.deepEqual(pythonCandidates({ DIFFUSEQ_PYTHON: ' /opt/py/bin/python ' }, 'linux'), ['/opt/py/bin/python']);
