@@ -276,15 +276,37 @@ class DiffuSeqExtension implements vscode.Disposable {
     }
     const cfg = await vscode.window.showQuickPick(
       configs.map((f) => ({ label: configName(f), description: path.relative(root, f).startsWith('..') ? f : path.relative(root, f), file: f })),
-      { title: 'DiffuSeq: Train Model (1/2): training config', placeHolder: 'Config' },
+      { title: 'DiffuSeq: Train Model (1/3): training config', placeHolder: 'Config' },
     );
     if (!cfg) return undefined;
+    // Fine-tuning goes on from a package's weights (train --init); its shape must match the config's.
+    const active = this.activeModelDir();
+    const starts: (vscode.QuickPickItem & { dir?: string; browse?: boolean })[] = [
+      { label: 'New model', description: 'random weights' },
+      ...(active ? [{ label: `Continue from ${readManifestSummary(active)?.name ?? path.basename(active)}`, description: active, dir: active }] : []),
+      { label: 'Continue from another model package…', browse: true },
+    ];
+    const start = await vscode.window.showQuickPick(starts, {
+      title: 'DiffuSeq: Train Model (2/3): start from',
+      placeHolder: 'Continuing needs data prepared with that model\'s tokenizer (diffuseq prepare --tokenizer MODEL …)',
+    });
+    if (!start) return undefined;
+    let init = start.dir;
+    if (start.browse) {
+      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Continue from This Model', title: 'Model package folder (with manifest.json)' });
+      if (!picked?.length) return undefined;
+      init = picked[0].fsPath;
+      if (!fs.existsSync(path.join(init, 'manifest.json'))) {
+        void vscode.window.showErrorMessage(`DiffuSeq: ${init} is not a model package (no manifest.json).`);
+        return undefined;
+      }
+    }
     const data = await vscode.window.showOpenDialog({
       canSelectFolders: true,
       canSelectFiles: false,
       canSelectMany: false,
       openLabel: 'Train on This Data',
-      title: 'DiffuSeq: Train Model (2/2): prepared data folder (diffuseq prepare --out DIR)',
+      title: `DiffuSeq: Train Model (3/3): prepared data folder (diffuseq prepare${init ? ` --tokenizer ${init}` : ''} --out DIR)`,
       defaultUri: folder?.uri,
     });
     if (!data?.length) return undefined;
@@ -293,6 +315,7 @@ class DiffuSeqExtension implements vscode.Disposable {
       config: cfg.file,
       data: data[0].fsPath,
       out: defaultOutDir(cfg.file, root),
+      ...(init ? { init } : {}),
     };
     const task = this.tasks.build(def, folder ?? vscode.TaskScope.Workspace);
     return vscode.tasks.executeTask(task);

@@ -17,6 +17,8 @@ export interface DiffuseqTaskDefinition {
   data?: string;
   /** Run folder (checkpoints, logs, export); runs/<config name> when omitted. */
   out?: string;
+  /** A model package to start from (`train --init`): its weights, fresh optimizer; the data must use its tokenizer. */
+  init?: string;
 }
 
 /** Name of a config without its folder and `.diffuseq.json` / `.json` suffix. */
@@ -31,6 +33,7 @@ export function defaultOutDir(configPath: string, workspaceRoot: string): string
 
 export function taskLabel(def: DiffuseqTaskDefinition): string {
   const parts = [`train ${configName(def.config)}`];
+  if (def.init) parts.push(`from ${path.basename(def.init)}`);
   if (def.data) parts.push(`on ${path.basename(def.data)}`);
   return parts.join(' ');
 }
@@ -45,6 +48,7 @@ export interface ResolvedTrain {
   config: string;
   data?: string;
   out: string;
+  init?: string;
 }
 
 export function resolveDefinition(def: DiffuseqTaskDefinition, workspaceRoot: string): ResolvedTrain {
@@ -53,14 +57,16 @@ export function resolveDefinition(def: DiffuseqTaskDefinition, workspaceRoot: st
     config,
     data: def.data ? resolvePath(def.data, workspaceRoot) : undefined,
     out: def.out ? resolvePath(def.out, workspaceRoot) : defaultOutDir(config, workspaceRoot),
+    ...(def.init ? { init: resolvePath(def.init, workspaceRoot) } : {}),
   };
 }
 
-/** Arguments of the CLI after its script: `train --config C [--data D] --out O`. */
+/** Arguments of the CLI after its script: `train --config C [--data D] --out O [--init PKG]`. */
 export function trainArgs(r: ResolvedTrain): string[] {
   const args = ['train', '--config', r.config];
   if (r.data) args.push('--data', r.data);
   args.push('--out', r.out);
+  if (r.init) args.push('--init', r.init);
   return args;
 }
 

@@ -49,6 +49,11 @@ describe('extension/trainTasks', () => {
     const noData = resolveDefinition({ type: 'diffuseq', config: 'base.json' }, '/ws');
     assert.deepEqual(trainArgs(noData), ['train', '--config', path.join('/ws', 'base.json'), '--out', path.join('/ws', 'runs', 'base')]);
     assert.deepEqual(exportArgs('/r/weights.pt', '/r/package'), ['export', '--checkpoint', '/r/weights.pt', '--out', '/r/package']);
+    // Continuing from a package: --init with the package folder, resolved against the workspace.
+    const init = resolveDefinition({ type: 'diffuseq', config: 'base.json', data: 'prep', init: '${workspaceFolder}/models/default' }, '/ws');
+    assert.equal(init.init, path.join('/ws', 'models', 'default'));
+    assert.deepEqual(trainArgs(init).slice(-2), ['--init', path.join('/ws', 'models', 'default')]);
+    assert.equal(taskLabel({ type: 'diffuseq', config: 'a/base.json', data: '/d/qqp', init: '/m/default' }), 'train base from default on qqp');
   });
 
   it('lists trainer configs (json only, sorted)', () => {
