@@ -34,7 +34,8 @@ def main(src, dst):
     man["provenance"].pop("parity", None)  # the parity record is the float model's
     with open(os.path.join(dst, "manifest.json"), "w") as f:
         json.dump(man, f, indent=2)
-    print(f"{dst}/denoiser.onnx: {os.path.getsize(den) / 1e6:.1f} MB (was {os.path.getsize(os.path.join(src, 'denoiser.onnx')) / 1e6:.1f} MB)")
+    before = os.path.getsize(os.path.join(src, "denoiser.onnx"))
+    print(f"{dst}/denoiser.onnx: {os.path.getsize(den) / 1e6:.1f} MB (was {before / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":
