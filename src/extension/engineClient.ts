@@ -11,7 +11,7 @@
  * with an `error` whose `error.cancelled` is true.
  */
 import { ChildProcess, fork as nodeFork, ForkOptions } from 'node:child_process';
-import { AbortError, isAbortError } from '../engine/errors';
+import { AbortError } from '../engine/errors';
 import type {
   EngineLoadOptions,
   ExecutionProviderName,
@@ -81,11 +81,8 @@ export function serializeError(e: unknown, cancelled = false): SerializedError {
   return { name: 'Error', message: String(e), cancelled: cancelled || undefined };
 }
 
-/**
- * A rewrite cancelled by its AbortSignal (or by the client's cancel) rejects with the engine's AbortError: one
- * cancellation error across engine, host and extension.
- */
-export { AbortError, isAbortError };
+// A rewrite cancelled by its AbortSignal (or by the client's cancel) rejects with the engine's AbortError
+// (src/engine/errors.ts): one cancellation error across engine, host and extension.
 
 /** The engine process ended while requests were outstanding (or could not start). */
 export class EngineCrashedError extends Error {

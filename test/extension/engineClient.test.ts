@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { AbortError, ClientMessage, EngineClient, EngineCrashedError, EngineError, HostMessage, isHostMessage } from '../../src/extension/engineClient';
+import { AbortError } from '../../src/engine/errors';
+import { ClientMessage, EngineClient, EngineCrashedError, EngineError, HostMessage, isHostMessage } from '../../src/extension/engineClient';
 import { HostPort, runHost } from '../../src/extension/engineHost';
 import { loadFakeEngine } from './fixtures/fakeEngine';
 

@@ -6,7 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AbortError, EngineClient, EngineError } from '../../src/extension/engineClient';
+import { AbortError } from '../../src/engine/errors';
+import { EngineClient, EngineError } from '../../src/extension/engineClient';
 import { requireTestModel } from '../cli/testModel';
 
 const root = path.resolve(__dirname, '..', '..', '..');

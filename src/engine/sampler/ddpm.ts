@@ -11,7 +11,8 @@
  */
 import type { DiscreteVpSchedule } from '../schedule';
 import type { Rng } from '../rng';
-import { allocLike, throwIfAborted, type Denoise, type FloatArray } from './dpmSolver';
+import { throwIfAborted } from '../errors';
+import { allocLike, type Denoise, type FloatArray } from './dpmSolver';
 
 /** Python's round(): ties to even (space_timesteps relies on it). */
 function pyRound(x: number): number {

@@ -58,9 +58,6 @@ export interface DpmSolverOptions<A extends FloatArray = Float32Array> {
   onStep?: (info: SolverStepInfo) => void;
 }
 
-/** The engine's one cancellation error (src/engine/errors.ts), thrown between solver steps. */
-export { throwIfAborted };
-
 export function allocLike<A extends FloatArray>(like: A, n = like.length): A {
   return (like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n)) as A;
 }
