@@ -15,6 +15,7 @@ import torch
 
 from . import schedule
 from .data import target_budget
+from .diffusion import target_start
 
 
 class DiscreteVP:
@@ -62,7 +63,7 @@ def dpm_solver_pp_2m(denoiser, x_src, src_mask, vp, steps=10, generator=None):
     ts = logsnr_timesteps(vp, steps)
     B = x.shape[0]
     self_cond = None
-    start = src_mask.to(torch.int8).argmin(dim=1)  # the first non-source position
+    start = target_start(~src_mask)
     x0_prev, h_prev = None, None
     for i in range(1, len(ts)):
         s, t = ts[i - 1], ts[i]

@@ -41,17 +41,15 @@ def log(msg):
 
 
 class DenoiserGraph(nn.Module):
-    """The exported signature: (x_t, t[, x_self_cond][, target_start]) -> x0."""
+    """The exported signature: the inputs named by `graph_inputs`, in its order -> x0."""
 
-    def __init__(self, model):
+    def __init__(self, model, names):
         super().__init__()
-        self.model = model
+        self.model, self.names = model, list(names)
 
-    def forward(self, x_t, t, *rest):
-        rest = list(rest)
-        x_self_cond = rest.pop(0) if self.model.self_conditioning else None
-        target_start = rest.pop(0) if self.model.target_positions == "restart" else None
-        return self.model(x_t, t, x_self_cond, target_start)
+    def forward(self, *inputs):
+        given = dict(zip(self.names, inputs, strict=True))
+        return self.model(given["x_t"], given["t"], given.get("x_self_cond"), given.get("target_start"))
 
 
 def graph_inputs(model, x_t, t, x_self_cond, target_start):
@@ -113,7 +111,7 @@ def export_denoiser(model, path):
     }
     axes = {k: v for k, v in axes.items() if k in names or k == "x0"}
     with torch.no_grad():
-        onnx_export(DenoiserGraph(model), tuple(args), path, names, ["x0"], axes, fold=False)
+        onnx_export(DenoiserGraph(model, names), tuple(args), path, names, ["x0"], axes, fold=False)
     record_weight_aliases(model, path)
 
 

@@ -143,6 +143,7 @@ class Trainer:
         resolve_budget(cfg, self.data.meta)
         self.model = Denoiser.from_config(cfg, self.data.vocab_size, self.data.max_len).to(self.device)
         self.lineage, self.last_flops = [], 0.0
+        self.linear_weights = linear_weights(self.model)  # constant: the FLOP count of every step uses it
         self.step, self.tokens_seen, self.train_seconds, self.metrics = 0, 0, 0.0, {}
         if init:
             if resume:
@@ -240,7 +241,9 @@ class Trainer:
         self.step += 1
         ntok = ids.numel() * self.world
         self.tokens_seen += ntok
-        self.last_flops = step_flops(self.model, ids.shape[0], ids.shape[1], int(mask.sum())) * self.world
+        self.last_flops = self.world * step_flops(
+            self.model, ids.shape[0], ids.shape[1], int(mask.sum()), linear=self.linear_weights
+        )
         parts = {k: float(v.detach().float().mean()) for k, v in terms.items()}
         return parts, lr, ntok
 
@@ -427,16 +430,22 @@ def pick_dtype(timings, margin=0.9):
     return ("bf16" if bf16 < margin * fp32 else "fp32"), why
 
 
-def step_flops(model, rows, length, target_tokens):
-    """Approximate FLOPs of one training step (forward + backward = 3x forward, 2 FLOPs per MAC):
-    every Linear of the network on all rows x length positions, attention's two L x L products per layer,
-    and the rounding logits (d x V) on the target tokens."""
-    width, layers, dim = model.width, len(model.blocks), model.dim
-    linear = sum(
+def linear_weights(model):
+    """Weights of the Linear layers that run at every position (the timestep MLP runs once per row)."""
+    return sum(
         m.weight.numel()
         for name, m in model.named_modules()
         if isinstance(m, torch.nn.Linear) and not name.startswith("time_mlp")
     )
+
+
+def step_flops(model, rows, length, target_tokens, linear=None):
+    """Approximate FLOPs of one training step (forward + backward = 3x forward, 2 FLOPs per MAC):
+    every Linear of the network on all rows x length positions, attention's two L x L products per layer,
+    and the rounding logits (d x V) on the target tokens. `linear`: linear_weights(model), if already known."""
+    width, layers, dim = model.width, len(model.blocks), model.dim
+    if linear is None:
+        linear = linear_weights(model)
     tokens = rows * length
     fwd = (
         2 * linear * tokens
