@@ -108,6 +108,28 @@ class LossTest(unittest.TestCase):
             self.assertAlmostEqual(out["nll"][b].item(), nll, places=5)
             self.assertAlmostEqual(out["loss"][b].item(), mse + tT + nll, places=5)
 
+    def test_x0_ce_term_on_low_t_rows_only(self):
+        torch.manual_seed(0)
+        model = Denoiser(6, 40, T, dim=3, width=16, layers=1, heads=2, ffn_mult=2, dropout=0.0, time_dim=8)
+        plain = DiffusionLoss(model, T)
+        weighted = DiffusionLoss(model, T, x0_ce_weight=0.25, x0_ce_max_t=1000)
+        ids = torch.tensor([[1, 2, 3, 4], [5, 0, 1, 2], [3, 3, 1, 0]])
+        mask = torch.tensor([[False, False, True, True], [False, True, True, True], [False, True, True, False]])
+        t = torch.tensor([0, 999, 1000])  # the last row is at the bound: not scored
+        x_start, x_mean, x0 = torch.randn(3, 4, 3), torch.randn(3, 4, 3), torch.randn(3, 4, 3)
+        base = plain.loss_terms(x0, x_start, x_mean, ids, mask, t)
+        out = weighted.loss_terms(x0, x_start, x_mean, ids, mask, t)
+        self.assertNotIn("x0ce", base)
+        E = model.word_emb.weight.detach()
+        for b in range(3):
+            pos = [i for i in range(4) if mask[b, i]]
+            ce = sum(F.cross_entropy((x0[b, i] @ E.t())[None], ids[b, i][None]).item() for i in pos) / len(pos)
+            expect = ce if b < 2 else 0.0
+            self.assertAlmostEqual(out["x0ce"][b].item(), expect, places=5)
+            self.assertAlmostEqual(out["loss"][b].item(), base["loss"][b].item() + 0.25 * expect, places=5)
+            for k in ("mse", "tT", "nll"):
+                self.assertTrue(torch.equal(out[k][b], base[k][b]))
+
     def test_forward_backward_reaches_absorbing_vector(self):
         model, diff = make()
         ids, mask = rows(B=32, L=20, src=5)

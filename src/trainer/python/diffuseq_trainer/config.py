@@ -34,6 +34,10 @@ DEFAULTS = {
         "steps": 2000,  # T
         "absorbingRate": 0.5,  # gamma: P(absorb target position) = gamma * sqrt(1 - abar_t)
         "selfConditioning": False,
+        # Cross-entropy of the predicted x0 through the tied embedding, weighted, on rows with
+        # t < x0CeMaxT * T only. 0 = DiffuSeq's loss (x0 only regressed, never decoded in training).
+        "x0CeWeight": 0.0,
+        "x0CeMaxT": 1.0,
         "timestepSampler": "lossaware",  # "uniform" | "lossaware"
         "lossAwareHistory": 10,
         "lossAwareUniformProb": 0.001,

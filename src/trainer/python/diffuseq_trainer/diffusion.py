@@ -11,6 +11,9 @@ Model predicts x0. Loss parts (each a per-row mean over target positions):
   tT  = |sqrt(abar_{T-1}) x_start|^2      (prior term: the mean of q(x_T | x_0) should be ~0)
   nll = CE(x_start . E^T, ids)           (DiffuSeq's decoder_nll "rounding" term, keeps E from collapsing)
   loss = mse + tT + nll
+Optional (x0_ce_weight > 0; FMSeq and CDCD train the denoiser's output to decode, DiffuSeq only rounds x_start):
+  x0ce = CE(x0_pred . E^T, ids)          on rows with t < x0_ce_max_t only, where x0_pred is near enough
+                                         to the answer to be scored; loss += x0_ce_weight * x0ce
 """
 
 import torch
@@ -60,11 +63,15 @@ def q_sample(x_start, t, noise, target_mask, sqrt_ac, sqrt_one_minus_ac):
 class DiffusionLoss(nn.Module):
     """Wraps the denoiser so that one forward() computes the whole loss (one module for DDP/compile)."""
 
-    def __init__(self, denoiser, num_timesteps, absorbing_rate=0.5, schedule_name="sqrt"):
+    def __init__(
+        self, denoiser, num_timesteps, absorbing_rate=0.5, schedule_name="sqrt", x0_ce_weight=0.0, x0_ce_max_t=None
+    ):
         super().__init__()
         self.denoiser = denoiser
         self.num_timesteps = num_timesteps
         self.absorbing_rate = absorbing_rate
+        self.x0_ce_weight = float(x0_ce_weight)
+        self.x0_ce_max_t = num_timesteps if x0_ce_max_t is None else int(x0_ce_max_t)
         ac = torch.tensor(schedule.alphas_cumprod(num_timesteps, schedule_name), dtype=torch.float64)
         self.register_buffer("sqrt_ac", ac.sqrt().float(), persistent=False)
         self.register_buffer("sqrt_one_minus_ac", (1.0 - ac).sqrt().float(), persistent=False)
@@ -90,7 +97,18 @@ class DiffusionLoss(nn.Module):
         mse = torch.where(t == 0, mse0, mse)
         tT = masked_mean(((self.sqrt_ac[-1] * x_start) ** 2).mean(-1), target_mask)
         nll = masked_mean(self.rounding_ce(x_start, ids, target_mask), target_mask)
-        return {"loss": mse + tT + nll, "mse": mse, "tT": tT, "nll": nll}
+        terms = {"loss": mse + tT + nll, "mse": mse, "tT": tT, "nll": nll}
+        if self.x0_ce_weight > 0:
+            # Scored on the low-t rows only: early in training (and at high t always) the CE of a
+            # blurred x0 is ~ln V and swamps the MSE (weight 1 on all t never learned to read the source).
+            rows = t < self.x0_ce_max_t
+            x0ce = torch.zeros_like(mse)
+            if rows.any():
+                ce = self.rounding_ce(x0_pred[rows], ids[rows], target_mask[rows])
+                x0ce[rows] = masked_mean(ce, target_mask[rows])
+            terms["x0ce"] = x0ce
+            terms["loss"] = terms["loss"] + self.x0_ce_weight * x0ce
+        return terms
 
     def rounding_ce(self, x_start, ids, target_mask):
         """Per-position rounding cross-entropy [B, L] (zero outside the target).

@@ -160,7 +160,9 @@ class Trainer:
         for p in self.ema.parameters():
             p.requires_grad_(False)
         d = cfg["diffusion"]
-        self.loss_mod = DiffusionLoss(self.model, d["steps"], d["absorbingRate"], d["schedule"]).to(self.device)
+        x0ce = {"x0_ce_weight": d.get("x0CeWeight", 0.0), "x0_ce_max_t": round(d.get("x0CeMaxT", 1.0) * d["steps"])}
+        self.loss_mod = DiffusionLoss(self.model, d["steps"], d["absorbingRate"], d["schedule"], **x0ce).to(self.device)
+        # The validation loss stays DiffuSeq's (no x0-CE term), so runs with and without it compare.
         self.ema_loss = DiffusionLoss(self.ema, d["steps"], d["absorbingRate"], d["schedule"]).to(self.device)
         self.opt = make_optimizer(self.model, self.tc, self.device)
         self.sampler = make_sampler(cfg, seed)
@@ -241,8 +243,11 @@ class Trainer:
         self.step += 1
         ntok = ids.numel() * self.world
         self.tokens_seen += ntok
+        scored = int(mask.sum())
+        if self.loss_mod.x0_ce_weight > 0:  # the x0-CE term's logits, on its low-t rows
+            scored += int(mask[t < self.loss_mod.x0_ce_max_t].sum())
         self.last_flops = self.world * step_flops(
-            self.model, ids.shape[0], ids.shape[1], int(mask.sum()), linear=self.linear_weights
+            self.model, ids.shape[0], ids.shape[1], scored, linear=self.linear_weights
         )
         parts = {k: float(v.detach().float().mean()) for k, v in terms.items()}
         return parts, lr, ntok
@@ -442,7 +447,8 @@ def linear_weights(model):
 def step_flops(model, rows, length, target_tokens, linear=None):
     """Approximate FLOPs of one training step (forward + backward = 3x forward, 2 FLOPs per MAC):
     every Linear of the network on all rows x length positions, attention's two L x L products per layer,
-    and the rounding logits (d x V) on the target tokens. `linear`: linear_weights(model), if already known."""
+    and the rounding logits (d x V) on `target_tokens` (the target tokens, plus those the x0-CE term
+    scores). `linear`: linear_weights(model), if already known."""
     width, layers, dim = model.width, len(model.blocks), model.dim
     if linear is None:
         linear = linear_weights(model)

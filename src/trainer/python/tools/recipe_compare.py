@@ -1,0 +1,151 @@
+"""Equal-wall-time recipe comparison: train each arm of recipe_arms.json from scratch for the same budget of
+idle-machine step time, export it, evaluate it with the engine, and print one table.
+
+    LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 PYTHONPATH=src/trainer/python \\
+      python3 src/trainer/python/tools/recipe_compare.py --data runs/prep-full --out runs/recipe \\
+        [--arms src/trainer/python/tools/recipe_arms.json] [--only base,selfcond] [--eval-data ../shared/data]
+
+Why a step count and not --max-minutes: this machine is shared (tests, evals), so wall time under load says
+more about the load than the recipe. Each arm's seconds per step are measured first (whole trainer steps,
+tools/train_speed.py), and the arm trains budget / that many steps: what it would do in the budget alone.
+Arms already finished in --out are not retrained (delete RUN/ARM to redo one). Writes --out/summary.json.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import torch
+from train_speed import time_trainer_steps
+
+from diffuseq_trainer.config import deep_merge
+
+CLI = ["node", "bin/diffuseq.js"]
+
+
+def arm_config(spec, name, arm, out_dir):
+    with open(spec["base"]) as f:
+        cfg = deep_merge(json.load(f), arm["delta"])
+    cfg["name"] = f"recipe-{name}"
+    cfg["out"] = os.path.join(out_dir, name)
+    return cfg
+
+
+def sized(cfg, seconds_per_step, spec):
+    steps = max(50, int(spec["budgetMinutes"] * 60 / seconds_per_step))
+    t = cfg["train"]
+    t.update(
+        steps=steps,
+        warmupSteps=max(10, round(spec["warmupFraction"] * steps)),
+        evalEvery=max(50, steps // 4),
+        checkpointEvery=max(50, steps // 4),
+    )
+    return cfg
+
+
+def run(cmd, log_path=None):
+    env = dict(os.environ, DIFFUSEQ_PROGRESS="lines")
+    if log_path:
+        with open(log_path, "w") as log:
+            subprocess.run(cmd, check=True, stdout=log, stderr=subprocess.STDOUT, env=env)
+    else:
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+
+
+def engine_eval(pkg, task, data, limit):
+    out = run(
+        CLI
+        + ["eval", "--model", pkg, "--task", task, "--data", data, "--limit", str(limit)]
+        + ["--candidates", "10", "--steps", "10", "--json"]
+    )
+    return json.loads(out)
+
+
+def one_arm(spec, name, data, out_dir, eval_data):
+    arm = spec["arms"][name]
+    run_dir = os.path.join(out_dir, name)
+    done = os.path.join(run_dir, "result.json")
+    if os.path.exists(done):
+        with open(done) as f:
+            return json.load(f)
+    os.makedirs(run_dir, exist_ok=True)
+    cfg_path = os.path.join(out_dir, f"{name}.json")
+    cfg = arm_config(spec, name, arm, out_dir)
+    with open(cfg_path, "w") as f:
+        json.dump(cfg, f, indent=2)
+    speed = time_trainer_steps(cfg_path, data, 10, 0)
+    print(f"[{name}] {speed['secondsPerStep']:.3f} s/step, {speed['tokensPerSec']} tok/s", flush=True)
+    cfg = sized(cfg, speed["secondsPerStep"], spec)
+    with open(cfg_path, "w") as f:
+        json.dump(cfg, f, indent=2)
+    print(f"[{name}] training {cfg['train']['steps']} steps", flush=True)
+    run(CLI + ["train", "--config", cfg_path, "--data", data, "--out", run_dir], os.path.join(out_dir, f"{name}.log"))
+    w = torch.load(os.path.join(run_dir, "weights.pt"), map_location="cpu")
+    pkg = os.path.join(run_dir, "pkg")
+    run(CLI + ["export", "--checkpoint", run_dir, "--out", pkg, "--fp16", "--name", f"recipe-{name}"])
+    qqp = engine_eval(pkg, "paraphrase", os.path.join(eval_data, "qqp", "valid.jsonl"), 200)
+    asset = engine_eval(pkg, "simplify", os.path.join(eval_data, "asset", "valid.jsonl"), 100)
+    result = {
+        "arm": name,
+        "why": arm["why"],
+        "delta": arm["delta"],
+        "params": sum(v.numel() for k, v in w["ema"].items()),
+        "secondsPerStep": speed["secondsPerStep"],
+        "tokensPerSec": speed["tokensPerSec"],
+        "steps": w["step"],
+        "tokensSeen": w["tokensSeen"],
+        "trainer": {k: w["metrics"].get(k) for k in ("validLoss", "sourceGain", "validBleu", "validUnchanged")},
+        "qqpValid200": {k: qqp["mbr"][k] for k in ("bleu", "ibleu", "rougeL", "identicalToInput")},
+        "qqpSelfBleu": qqp["diversity"].get("selfBleu"),
+        "assetValid100": {k: asset["mbr"].get(k) for k in ("sari", "bleu", "compressionRatio", "identicalToInput")},
+        "msPerSentence": qqp["timing"]["msPerSentence"],
+    }
+    with open(done, "w") as f:
+        json.dump(result, f, indent=2)
+    return result
+
+
+def table(results):
+    head = (
+        "| arm | params | s/step | tok/s | steps | tokens | sourceGain | trainer BLEU | qqp BLEU | iBLEU | "
+        "unchanged | ROUGE-L | asset SARI |"
+    )
+    rows = [head, "|" + "---|" * 13]
+    for r in results:
+        q, a, tr = r["qqpValid200"], r["assetValid100"], r["trainer"]
+        rows.append(
+            f"| {r['arm']} | {r['params'] / 1e6:.1f} M | {r['secondsPerStep']:.2f} | {r['tokensPerSec'] / 1e3:.1f}k | "
+            f"{r['steps']} | {r['tokensSeen'] / 1e6:.1f} M | {tr['sourceGain']:.3f} | {tr['validBleu']:.3f} | "
+            f"{q['bleu']:.4f} | {q['ibleu']:.4f} | {100 * q['identicalToInput']:.1f} % | {q['rougeL']:.3f} | "
+            f"{a['sari']:.2f} |"
+        )
+    return "\n".join(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--arms", default=os.path.join(os.path.dirname(__file__), "recipe_arms.json"))
+    ap.add_argument("--data", required=True, help="prepared data folder (the same for every arm)")
+    ap.add_argument("--out", default="runs/recipe")
+    ap.add_argument("--only", help="comma-separated arm names (default: all, in file order)")
+    ap.add_argument("--eval-data", default=os.environ.get("DIFFUSEQ_DATA", "../shared/data"))
+    a = ap.parse_args()
+    with open(a.arms) as f:
+        spec = json.load(f)
+    names = a.only.split(",") if a.only else list(spec["arms"])
+    unknown = [n for n in names if n not in spec["arms"]]
+    if unknown:
+        sys.exit(f"unknown arm(s) {', '.join(unknown)}; the arms are {', '.join(spec['arms'])}")
+    os.makedirs(a.out, exist_ok=True)
+    results = []
+    for name in names:
+        results.append(one_arm(spec, name, a.data, a.out, a.eval_data))
+        with open(os.path.join(a.out, "summary.json"), "w") as f:
+            json.dump(results, f, indent=2)
+        print(table(results), flush=True)
+
+
+if __name__ == "__main__":
+    main()
