@@ -26,7 +26,22 @@ import { qualityMarkdown } from './lib/report';
 import { QualityResult, QualityRun, resultFileName, writeSection } from './lib/schema';
 
 const FLAGS = ['quick', 'verbose', 'reference', 'help'];
-const OPTIONS = ['model', 'provider', 'threads', 'limit', 'reference-limit', 'reference-candidates', 'steps', 'candidates', 'tasks', 'minutes', 'data', 'out', 'timeout', 'batch'];
+const OPTIONS = [
+  'model',
+  'provider',
+  'threads',
+  'limit',
+  'reference-limit',
+  'reference-candidates',
+  'steps',
+  'candidates',
+  'tasks',
+  'minutes',
+  'data',
+  'out',
+  'timeout',
+  'batch',
+];
 
 export const DEFAULT_LIMIT = 100;
 export const DEFAULT_REFERENCE_LIMIT = 10;
@@ -135,7 +150,7 @@ export function refitCost(m: CostModel, done: Array<{ p: Planned; wall: number; 
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), FLAGS, OPTIONS);
+  const args = parseArgs(process.argv.slice(2), FLAGS, OPTIONS, 'npm run bench:quality --');
   if (flag(args, 'help')) {
     log(USAGE);
     return;
@@ -161,7 +176,10 @@ async function main(): Promise<void> {
   const minutes = num(args, 'minutes', DEFAULT_MINUTES, { min: 0 });
   const steps = parseIntList(str(args, 'steps', quick ? '1,10' : '1,2,5,10,20'), '--steps');
   const cands = parseIntList(str(args, 'candidates', quick ? '1,5' : '1,5,10'), '--candidates');
-  const tasks = str(args, 'tasks', 'paraphrase,simplify').split(',').map((t) => t.trim()).filter(Boolean);
+  const tasks = str(args, 'tasks', 'paraphrase,simplify')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   const timeoutMs = num(args, 'timeout', 3600, { min: 1 }) * 1000;
   const verbose = flag(args, 'verbose');
   const data = path.resolve(str(args, 'data') ?? dataDir(root));
@@ -190,7 +208,23 @@ async function main(): Promise<void> {
   if (plan.length === 0) throw new Error('nothing to run');
 
   const evalArgs = (p: Planned, lim: number): string[] => {
-    const a = ['--task', p.task, '--data', p.file, '--model', modelDir, '--candidates', String(p.candidates), '--limit', String(lim), '--sampler', p.sampler, '--provider', provider, '--json'];
+    const a = [
+      '--task',
+      p.task,
+      '--data',
+      p.file,
+      '--model',
+      modelDir,
+      '--candidates',
+      String(p.candidates),
+      '--limit',
+      String(lim),
+      '--sampler',
+      p.sampler,
+      '--provider',
+      provider,
+      '--json',
+    ];
     if (p.sampler === 'dpm') a.push('--steps', String(p.steps));
     if (threads > 0) a.push('--threads', String(threads));
     if (batch > 0) a.push('--batch', String(batch));
@@ -213,7 +247,11 @@ async function main(): Promise<void> {
   };
   const probeA: Planned = { ...plan[0], sampler: 'dpm', set: 'sweep', steps: 5, candidates: 5, limit: Math.min(16, limit) };
   const a = await probeRun(probeA);
-  let cost: CostModel = { overheadS: Math.max(0, a.seconds - a.wall), perUnit: { sweep: a.wall / units(probeA), 'reference-dpm': a.wall / units(probeA) }, ddpmPerSentence: 0 };
+  let cost: CostModel = {
+    overheadS: Math.max(0, a.seconds - a.wall),
+    perUnit: { sweep: a.wall / units(probeA), 'reference-dpm': a.wall / units(probeA) },
+    ddpmPerSentence: 0,
+  };
   if (plan.some((p) => p.set === 'reference')) {
     const kB = Math.max(...steps);
     const probeB: Planned = { ...plan[0], sampler: 'dpm', set: 'reference', steps: kB, candidates: refC, limit: referenceLimit };
@@ -239,7 +277,9 @@ async function main(): Promise<void> {
   }
   for (const p of plan) p.limit = p.set === 'sweep' ? limit : referenceLimit;
   const projected = plan.reduce((s2, p) => s2 + runSeconds(p, cost), 0);
-  log(`quality: projected ${(projected / 60).toFixed(1)} min for the ${plan.length} runs (DDPM ≈ ${cost.ddpmPerSentence.toFixed(0)} s per sentence)`);
+  log(
+    `quality: projected ${(projected / 60).toFixed(1)} min for the ${plan.length} runs (DDPM ≈ ${cost.ddpmPerSentence.toFixed(0)} s per sentence)`,
+  );
 
   const result: QualityResult = {
     kind: 'quality',
@@ -274,14 +314,23 @@ async function main(): Promise<void> {
     if (r.code === 0) {
       try {
         const rep = parseEvalJson(r.stdout);
-        run = qualityRunFromEval(rep, { task: p.task, sampler: p.sampler, steps: p.steps, candidates: p.candidates, set: p.set, seconds: r.seconds });
+        run = qualityRunFromEval(rep, {
+          task: p.task,
+          sampler: p.sampler,
+          steps: p.steps,
+          candidates: p.candidates,
+          set: p.set,
+          seconds: r.seconds,
+        });
         if (p.sampler === 'ddpm') run.steps = rep.options?.steps ?? T;
         completed.push({ p, wall: rep.timing?.wallSeconds ?? r.seconds, seconds: r.seconds });
       } catch (e) {
         run = { ...failedRun(p, r.seconds), error: (e as Error).message };
       }
     } else {
-      const why = r.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : `exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`;
+      const why = r.timedOut
+        ? `timed out after ${Math.round(timeoutMs / 1000)} s`
+        : `exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`;
       run = { ...failedRun(p, r.seconds), error: why };
     }
     result.runs.push(run);
@@ -305,7 +354,17 @@ async function main(): Promise<void> {
 }
 
 function failedRun(p: Planned, seconds: number): QualityRun {
-  return { task: p.task, sampler: p.sampler, steps: p.steps, candidates: p.candidates, limit: p.limit, set: p.set, metrics: {}, seconds, status: 'failed' };
+  return {
+    task: p.task,
+    sampler: p.sampler,
+    steps: p.steps,
+    candidates: p.candidates,
+    limit: p.limit,
+    set: p.set,
+    metrics: {},
+    seconds,
+    status: 'failed',
+  };
 }
 
 if (require.main === module) {

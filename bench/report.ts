@@ -21,7 +21,7 @@ function log(msg: string): void {
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2), ['docs', 'any-model', 'help'], ['dir', 'doc']);
+  const args = parseArgs(process.argv.slice(2), ['docs', 'any-model', 'help'], ['dir', 'doc'], 'node out/bench/report.js');
   if (flag(args, 'help')) {
     log('usage: node out/bench/report.js [--dir bench/results] [--docs [--doc docs/performance.md]] [--any-model]');
     return;
@@ -66,7 +66,10 @@ function main(): void {
   speeds.sort((a, b) => Number(a.r.executionProvider !== 'cpu') - Number(b.r.executionProvider !== 'cpu'));
   qualities.sort((a, b) => Number(a.r.provider !== 'cpu') - Number(b.r.provider !== 'cpu'));
   for (const { stem, r } of speeds) {
-    out.push(`### Speed — ${r.machine.cpuModel}${r.machine.gpus ? ` + ${r.machine.gpus[0]}` : ''}, ${r.executionProvider} (\`${stem}.json\`)`, '');
+    out.push(
+      `### Speed — ${r.machine.cpuModel}${r.machine.gpus ? ` + ${r.machine.gpus[0]}` : ''}, ${r.executionProvider} (\`${stem}.json\`)`,
+      '',
+    );
     out.push(speedMarkdown(r), '');
     out.push(`![latency vs steps, candidates and words](${rel(`${stem}.latency.svg`)})`, '');
   }

@@ -120,7 +120,7 @@ export function inputsInData(dir: string, inputs: readonly string[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const p = parseArgs(process.argv.slice(2), ['print', 'help'], ['model', 'out', 'data']);
+  const p = parseArgs(process.argv.slice(2), ['print', 'help'], ['model', 'out', 'data'], 'npm run showcase --');
   if (flag(p, 'help')) {
     process.stdout.write('usage: node out/bench/showcase.js [--model DIR] [--out docs/model.md] [--data DIR] [--print]\n');
     return;
@@ -137,7 +137,10 @@ async function main(): Promise<void> {
   const engine = await RewriteEngine.load(model, { executionProvider: 'cpu' });
   const rows: ShowcaseRow[] = [];
   try {
-    for (const [task, inputs] of [['paraphrase', QUESTIONS], ['simplify', LONG_SENTENCES]] as const) {
+    for (const [task, inputs] of [
+      ['paraphrase', QUESTIONS],
+      ['simplify', LONG_SENTENCES],
+    ] as const) {
       for (const input of inputs) {
         const r = await engine.rewrite(input, { task, candidates, steps, seed: 0 });
         const texts = r.candidates.map((c) => c.text);
@@ -147,7 +150,10 @@ async function main(): Promise<void> {
   } finally {
     await engine.dispose();
   }
-  const m = JSON.parse(fs.readFileSync(path.join(model, 'manifest.json'), 'utf8')) as { name: string; provenance?: { trainingSteps?: number } };
+  const m = JSON.parse(fs.readFileSync(path.join(model, 'manifest.json'), 'utf8')) as {
+    name: string;
+    provenance?: { trainingSteps?: number };
+  };
   const how =
     `What \`${path.relative(repoRoot(), model) || model}\` (${m.name}, ${m.provenance?.trainingSteps ?? '?'} training steps) writes for 20 inputs written for ` +
     `this page (none is in the training data; \`npm run showcase\` checks that and regenerates this section): ` +

@@ -32,8 +32,28 @@ import type { ActivationReply, LatencyReply, ReferenceReply, ThroughputReply } f
 
 const FLAGS = ['quick', 'verbose', 'ddpm', 'throughput', 'activation', 'eval', 'corners', 'help'];
 const OPTIONS = [
-  'model', 'provider', 'threads', 'task', 'warmup', 'repeats', 'min-repeats', 'budget', 'rounds', 'words', 'candidates',
-  'steps', 'ddpm-repeats', 'reference-candidates', 'throughput-limit', 'activation-repeats', 'data', 'out', 'noisy', 'timeout', 'ddpm-timeout', 'bundle',
+  'model',
+  'provider',
+  'threads',
+  'task',
+  'warmup',
+  'repeats',
+  'min-repeats',
+  'budget',
+  'rounds',
+  'words',
+  'candidates',
+  'steps',
+  'ddpm-repeats',
+  'reference-candidates',
+  'throughput-limit',
+  'activation-repeats',
+  'data',
+  'out',
+  'noisy',
+  'timeout',
+  'ddpm-timeout',
+  'bundle',
 ];
 
 const USAGE = `usage: npm run bench -- [options]      (node out/bench/speed.js [options])
@@ -108,7 +128,9 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const base = { modelDir, provider, threads, task, noisySpread };
 
-  log(`bench: model ${model.name} (${model.dir}), provider ${provider}, ${machine.cpuModel} × ${machine.cores}, load average ${machine.loadAverageStart.join(' ')}`);
+  log(
+    `bench: model ${model.name} (${model.dir}), provider ${provider}, ${machine.cpuModel} × ${machine.cores}, load average ${machine.loadAverageStart.join(' ')}`,
+  );
   if (machine.loadAverageStart[0] > machine.cores * 0.5) {
     const n = `the machine was busy when the run started (1-min load average ${machine.loadAverageStart[0]} on ${machine.cores} cores): absolute times are pessimistic and noisy`;
     notes.push(n);
@@ -128,7 +150,19 @@ async function main(): Promise<void> {
       done++;
       try {
         const reply = await runInWorker<LatencyReply>(
-          { type: 'latency', ...base, id: p.id, axes: p.axes, words: p.words, candidates: p.candidates, steps: p.steps, warmup, minRepeats, maxRepeats, budgetMs: budgetS * 1000 },
+          {
+            type: 'latency',
+            ...base,
+            id: p.id,
+            axes: p.axes,
+            words: p.words,
+            candidates: p.candidates,
+            steps: p.steps,
+            warmup,
+            minRepeats,
+            maxRepeats,
+            budgetMs: budgetS * 1000,
+          },
           { timeoutMs, verbose },
         );
         const list = perPoint.get(p.id) ?? [];
@@ -166,10 +200,21 @@ async function main(): Promise<void> {
     const d = spec.default;
     const ddpmRepeats = num(args, 'ddpm-repeats', 1, { integer: true, min: 1 });
     const refC = num(args, 'reference-candidates', quick ? 1 : d.candidates, { integer: true, min: 1 });
-    log(`reference: ${d.words} words, ${refC} candidates: DPM-Solver++ ${d.steps} steps vs DDPM ${model.diffusionSteps ?? 'T'} steps × ${ddpmRepeats} …`);
+    log(
+      `reference: ${d.words} words, ${refC} candidates: DPM-Solver++ ${d.steps} steps vs DDPM ${model.diffusionSteps ?? 'T'} steps × ${ddpmRepeats} …`,
+    );
     try {
       const r = await runInWorker<ReferenceReply>(
-        { type: 'reference', ...base, words: d.words, candidates: refC, steps: d.steps, warmup, dpmRepeatsPerBlock: Math.max(2, Math.ceil(minRepeats / 2)), ddpmRepeats },
+        {
+          type: 'reference',
+          ...base,
+          words: d.words,
+          candidates: refC,
+          steps: d.steps,
+          warmup,
+          dpmRepeatsPerBlock: Math.max(2, Math.ceil(minRepeats / 2)),
+          ddpmRepeats,
+        },
         { timeoutMs: ddpmTimeoutMs, verbose },
       );
       if (model.diffusionSteps) r.ddpm.steps = model.diffusionSteps;
@@ -182,7 +227,9 @@ async function main(): Promise<void> {
         speedupCpu: ratioOfSummaries(r.ddpm.cpuMs, r.dpm.cpuMs),
       };
       const x = (v: { ratio: number; low: number; high: number }) => `×${v.ratio.toFixed(1)} (×${v.low.toFixed(1)}–×${v.high.toFixed(1)})`;
-      log(`reference: DPM ${formatSummaryMs(r.dpm.wallMs)}; DDPM ${formatSummaryMs(r.ddpm.wallMs)}; speed-up ${x(reference.speedup)}, by CPU time ${x(reference.speedupCpu!)}`);
+      log(
+        `reference: DPM ${formatSummaryMs(r.dpm.wallMs)}; DDPM ${formatSummaryMs(r.ddpm.wallMs)}; speed-up ${x(reference.speedup)}, by CPU time ${x(reference.speedupCpu!)}`,
+      );
     } catch (e) {
       notes.push(`DDPM reference failed: ${(e as Error).message.split('\n')[0]}`);
       log(`reference FAILED: ${(e as Error).message}`);
@@ -201,7 +248,9 @@ async function main(): Promise<void> {
       notes.push(`throughput skipped: ${file} not found (set DIFFUSEQ_DATA or --data)`);
       log(`throughput: skipped, ${file} not found`);
     } else {
-      log(`throughput: ${limit} sentences of ${path.relative(root, file)}, ${d.candidates} candidates, ${d.steps} steps: rewrite() one by one, then rewriteBatch() 16 at a time …`);
+      log(
+        `throughput: ${limit} sentences of ${path.relative(root, file)}, ${d.candidates} candidates, ${d.steps} steps: rewrite() one by one, then rewriteBatch() 16 at a time …`,
+      );
       try {
         const t = await runInWorker<ThroughputReply>(
           { type: 'throughput', ...base, file, limit, candidates: d.candidates, steps: d.steps, warmup },
@@ -218,7 +267,9 @@ async function main(): Promise<void> {
         };
         log(
           `throughput: sequential ${throughput.sequential.sentencesPerSecond.toFixed(2)} sentences/s (${t.seconds.toFixed(1)} s)` +
-            (throughput.batch ? `, rewriteBatch ${throughput.batch.sentencesPerSecond.toFixed(2)} sentences/s (${throughput.batch.seconds.toFixed(1)} s)` : '') +
+            (throughput.batch
+              ? `, rewriteBatch ${throughput.batch.sentencesPerSecond.toFixed(2)} sentences/s (${throughput.batch.seconds.toFixed(1)} s)`
+              : '') +
             `, peak RSS ${t.rss.peakMiB} MiB`,
         );
       } catch (e) {
@@ -226,11 +277,34 @@ async function main(): Promise<void> {
         log(`throughput FAILED: ${(e as Error).message}`);
       }
       if (flag(args, 'eval', false)) {
-        const evalArgs = ['--task', task, '--data', file, '--model', modelDir, '--candidates', String(d.candidates), '--steps', String(d.steps), '--limit', String(limit), '--provider', provider, '--json'];
+        const evalArgs = [
+          '--task',
+          task,
+          '--data',
+          file,
+          '--model',
+          modelDir,
+          '--candidates',
+          String(d.candidates),
+          '--steps',
+          String(d.steps),
+          '--limit',
+          String(limit),
+          '--provider',
+          provider,
+          '--json',
+        ];
         if (threads) evalArgs.push('--threads', String(threads));
         const command = `node bin/diffuseq.js eval ${evalArgs.map((a) => (path.isAbsolute(a) ? path.relative(root, a) : a)).join(' ')}`;
         if (!fs.existsSync(path.join(root, 'bin', 'diffuseq.js'))) {
-          evalThroughput = { command, sentences: limit, seconds: 0, sentencesPerSecond: 0, status: 'skipped', reason: 'bin/diffuseq.js not found' };
+          evalThroughput = {
+            command,
+            sentences: limit,
+            seconds: 0,
+            sentencesPerSecond: 0,
+            status: 'skipped',
+            reason: 'bin/diffuseq.js not found',
+          };
         } else {
           log(`throughput: the same through \`${command}\` …`);
           try {
@@ -260,7 +334,14 @@ async function main(): Promise<void> {
               }`,
             );
           } catch (e) {
-            evalThroughput = { command, sentences: limit, seconds: 0, sentencesPerSecond: 0, status: 'failed', reason: (e as Error).message };
+            evalThroughput = {
+              command,
+              sentences: limit,
+              seconds: 0,
+              sentencesPerSecond: 0,
+              status: 'failed',
+              reason: (e as Error).message,
+            };
           }
         }
       }
@@ -280,17 +361,30 @@ async function main(): Promise<void> {
       const replies: ActivationReply[] = [];
       try {
         for (let i = 0; i < reps; i++) {
-          replies.push(await runInWorker<ActivationReply>({ type: 'activation', bundle, extensionRoot: root }, { timeoutMs: 120_000, verbose }));
+          replies.push(
+            await runInWorker<ActivationReply>({ type: 'activation', bundle, extensionRoot: root }, { timeoutMs: 120_000, verbose }),
+          );
         }
         activation = {
           status: 'ok',
           bundle: { path: path.relative(root, bundle), bytes: st.size, modified: st.mtime.toISOString() },
-          requireMs: summarize(replies.map((r) => r.requireMs), noisySpread),
-          activateMs: summarize(replies.map((r) => r.activateMs), noisySpread),
-          totalMs: summarize(replies.map((r) => r.requireMs + r.activateMs), noisySpread),
+          requireMs: summarize(
+            replies.map((r) => r.requireMs),
+            noisySpread,
+          ),
+          activateMs: summarize(
+            replies.map((r) => r.activateMs),
+            noisySpread,
+          ),
+          totalMs: summarize(
+            replies.map((r) => r.requireMs + r.activateMs),
+            noisySpread,
+          ),
           registered: replies[0].registered,
         };
-        log(`activation: ${formatSummaryMs(activation.totalMs!)} (require ${formatMs(activation.requireMs!.median)}, activate() ${formatMs(activation.activateMs!.median)})`);
+        log(
+          `activation: ${formatSummaryMs(activation.totalMs!)} (require ${formatMs(activation.requireMs!.median)}, activate() ${formatMs(activation.activateMs!.median)})`,
+        );
         const srcNewest = newestMtime(path.join(root, 'src', 'extension'));
         if (srcNewest > st.mtimeMs) {
           notes.push('dist/extension.js is older than src/extension: activation was measured on a stale bundle (run `npm run bundle`)');
@@ -305,7 +399,9 @@ async function main(): Promise<void> {
   machine.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const noisy = configs.filter((x) => x.wallMs.noisy);
   if (noisy.length > 0) {
-    notes.push(`${noisy.length} of ${configs.length} configurations are noisy (min–max spread > ${noisySpread * 100} % of the median): ${noisy.map((x) => x.id).join(', ')}`);
+    notes.push(
+      `${noisy.length} of ${configs.length} configurations are noisy (min–max spread > ${noisySpread * 100} % of the median): ${noisy.map((x) => x.id).join(', ')}`,
+    );
   }
   const result: SpeedResult = {
     kind: 'speed',
@@ -318,7 +414,10 @@ async function main(): Promise<void> {
     threads,
     settings: { task, warmup, minRepeats, maxRepeats, budgetPerConfigS: budgetS, noisySpread, grid: quick ? 'quick' : 'default', rounds },
     machine,
-    loadMs: summarize(configs.map((x) => x.loadMs), noisySpread),
+    loadMs: summarize(
+      configs.map((x) => x.loadMs),
+      noisySpread,
+    ),
     activation,
     configs,
     defaultId: configs.some((x) => x.id === defaultId) ? defaultId : configs[0].id,

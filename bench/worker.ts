@@ -111,7 +111,9 @@ async function timedRewrite(engine: BenchEngine, text: string, opts: RewriteOpti
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, result };
 }
 
-async function loadEngine(job: EngineJobBase): Promise<{ engine: BenchEngine; loadMs: number; baselineMiB: number; afterLoadMiB: number; log: string[] }> {
+async function loadEngine(
+  job: EngineJobBase,
+): Promise<{ engine: BenchEngine; loadMs: number; baselineMiB: number; afterLoadMiB: number; log: string[] }> {
   const baselineMiB = rssMiB();
   const mod = loadEngineModule(repoRoot());
   const log: string[] = [];
@@ -160,8 +162,14 @@ export function configFromSamples(
   const r2 = (x: number) => Math.round(x * 100) / 100;
   return {
     ...base,
-    wallMs: summarize(samples.map((x) => x.wallMs), noisySpread),
-    cpuMs: summarize(samples.map((x) => x.cpuMs), noisySpread),
+    wallMs: summarize(
+      samples.map((x) => x.wallMs),
+      noisySpread,
+    ),
+    cpuMs: summarize(
+      samples.map((x) => x.cpuMs),
+      noisySpread,
+    ),
     stagesMs,
     // A ratio, not a time: its spread is not flagged.
     overhead: summarize(overheads.length > 0 ? overheads : [0], Infinity),
@@ -182,7 +190,13 @@ export function configFromSamples(
 async function runLatency(job: LatencyJob): Promise<LatencyReply> {
   const { engine, loadMs, baselineMiB, afterLoadMiB } = await loadEngine(job);
   const text = benchText(job.words);
-  const opts = (i: number): RewriteOptions => ({ task: job.task, candidates: job.candidates, steps: job.steps, sampler: 'dpm', seed: 1000 + i });
+  const opts = (i: number): RewriteOptions => ({
+    task: job.task,
+    candidates: job.candidates,
+    steps: job.steps,
+    sampler: 'dpm',
+    seed: 1000 + i,
+  });
   await warmUp(job.warmup, (i) => engine.rewrite(text, opts(-1 - i)));
   const samples = await repeatTimed((i) => timedRewrite(engine, text, opts(i)), {
     minRepeats: job.minRepeats,
@@ -192,7 +206,18 @@ async function runLatency(job: LatencyJob): Promise<LatencyReply> {
   const rss: RssInfo = { baselineMiB, afterLoadMiB, peakMiB: peakRssMiB() };
   await engine.dispose?.();
   const config = configFromSamples(
-    { id: job.id, axes: job.axes, words: job.words, candidates: job.candidates, steps: job.steps, sampler: 'dpm', task: job.task, warmup: job.warmup, loadMs, rss },
+    {
+      id: job.id,
+      axes: job.axes,
+      words: job.words,
+      candidates: job.candidates,
+      steps: job.steps,
+      sampler: 'dpm',
+      task: job.task,
+      warmup: job.warmup,
+      loadMs,
+      rss,
+    },
     samples,
     job.noisySpread,
   );
@@ -202,7 +227,13 @@ async function runLatency(job: LatencyJob): Promise<LatencyReply> {
 async function runReference(job: ReferenceJob): Promise<ReferenceReply> {
   const { engine, loadMs, baselineMiB, afterLoadMiB } = await loadEngine(job);
   const text = benchText(job.words);
-  const dpmOpts = (i: number): RewriteOptions => ({ task: job.task, candidates: job.candidates, steps: job.steps, sampler: 'dpm', seed: 2000 + i });
+  const dpmOpts = (i: number): RewriteOptions => ({
+    task: job.task,
+    candidates: job.candidates,
+    steps: job.steps,
+    sampler: 'dpm',
+    seed: 2000 + i,
+  });
   // The model's full T steps: `steps` left out, as the engine's ddpm default is T.
   const ddpmOpts = (i: number): RewriteOptions => ({ task: job.task, candidates: job.candidates, sampler: 'ddpm', seed: 3000 + i });
   await warmUp(job.warmup, (i) => engine.rewrite(text, dpmOpts(-1 - i)));
@@ -222,7 +253,11 @@ async function runReference(job: ReferenceJob): Promise<ReferenceReply> {
   await engine.dispose?.();
   const base = { words: job.words, candidates: job.candidates, task: job.task, warmup: job.warmup, loadMs, rss };
   return {
-    dpm: configFromSamples({ ...base, id: `ref-dpm-k${job.steps}`, axes: ['reference'], steps: job.steps, sampler: 'dpm' }, dpm, job.noisySpread),
+    dpm: configFromSamples(
+      { ...base, id: `ref-dpm-k${job.steps}`, axes: ['reference'], steps: job.steps, sampler: 'dpm' },
+      dpm,
+      job.noisySpread,
+    ),
     ddpm: configFromSamples({ ...base, id: 'ref-ddpm', axes: ['reference'], steps: -1, sampler: 'ddpm' }, ddpm, job.noisySpread),
   };
 }
@@ -250,7 +285,10 @@ async function runThroughput(job: ThroughputJob): Promise<ThroughputReply> {
     const order = texts.map((t, i) => ({ t, L: engine.plan ? Math.max(...engine.plan(t, job.task).map((p) => p.L)) : 0, i }));
     order.sort((a, b) => a.L - b.L || a.i - b.i);
     for (let b = 0; b < order.length; b += EVAL_BATCH_SOURCES) {
-      await engine.rewriteBatch(order.slice(b, b + EVAL_BATCH_SOURCES).map((x) => x.t), opts(5000 + b));
+      await engine.rewriteBatch(
+        order.slice(b, b + EVAL_BATCH_SOURCES).map((x) => x.t),
+        opts(5000 + b),
+      );
     }
     batchSeconds = (performance.now() - t0) / 1000;
   }
@@ -317,4 +355,3 @@ if (require.main === module) {
     });
   }
 }
-

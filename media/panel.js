@@ -3,7 +3,7 @@
  * (src/extension/panelState.ts) and keeps a copy with setState so a hidden panel comes back as it was.
  * Text is only ever set with textContent: candidate text never becomes markup. */
 (function () {
-  // @ts-ignore acquireVsCodeApi is injected by VS Code
+  // @ts-expect-error acquireVsCodeApi is injected by VS Code (no type for it here)
   const vscode = acquireVsCodeApi();
 
   /** @type {any} */
@@ -21,16 +21,16 @@
 
   /** Candidate indices in display order (the MBR choice first; see panelState.ts displayOrder). */
   function order(/** @type {any} */ it) {
-    return Array.isArray(it.order) && it.order.length === it.candidates.length ? it.order : it.candidates.map((/** @type {any} */ _c, /** @type {number} */ k) => k);
+    return Array.isArray(it.order) && it.order.length === it.candidates.length
+      ? it.order
+      : it.candidates.map((/** @type {any} */ _c, /** @type {number} */ k) => k);
   }
 
   function positions() {
     /** @type {Array<{item:number,candidate:number}>} */
     const out = [];
     if (!state) return out;
-    state.items.forEach((/** @type {any} */ it, /** @type {number} */ i) =>
-      order(it).forEach((c) => out.push({ item: i, candidate: c })),
-    );
+    state.items.forEach((/** @type {any} */ it, /** @type {number} */ i) => order(it).forEach((c) => out.push({ item: i, candidate: c })));
     return out;
   }
 
@@ -82,7 +82,9 @@
     const items = $('items');
     items.textContent = '';
     const running = state && state.status === 'running';
-    $('title').textContent = state ? `${TASK_TITLE[/** @type {'paraphrase'|'simplify'} */ (state.task)] || state.task} · ${state.documentName}` : 'DiffuSeq';
+    $('title').textContent = state
+      ? `${TASK_TITLE[/** @type {'paraphrase'|'simplify'} */ (state.task)] || state.task} · ${state.documentName}`
+      : 'DiffuSeq';
     const meta = [];
     if (state) {
       if (state.model) meta.push(`model ${state.model.name}`, state.model.executionProvider);
@@ -111,7 +113,8 @@
     /** @type {HTMLButtonElement} */ ($('regenerate')).disabled = !state || running;
     const more = /** @type {HTMLButtonElement} */ ($('more-steps'));
     more.disabled = !state || running || state.settings.steps >= 50;
-    if (state) more.textContent = state.settings.steps >= 50 ? 'More steps (at 50)' : `More steps (${Math.min(50, state.settings.steps * 2)})`;
+    if (state)
+      more.textContent = state.settings.steps >= 50 ? 'More steps (at 50)' : `More steps (${Math.min(50, state.settings.steps * 2)})`;
     $('cancel').hidden = !running;
     $('rerun').hidden = !(state && state.stale);
 
@@ -127,8 +130,13 @@
       sec.appendChild(orig);
       if (it.diversity) {
         const d = it.diversity;
-        const div = el('p', 'diversity', `Diversity of the set: self-BLEU ${fmt(d.selfBleu)} (lower = more diverse) · distinct-4 ${fmt(d.div4)} · distinct-1 ${fmt(d.dist1)}`);
-        div.title = 'self-BLEU: mean BLEU of each candidate against the others. distinct-4: distinct 4-grams / all 4-grams over the set. distinct-1: mean distinct-unigram ratio per candidate.';
+        const div = el(
+          'p',
+          'diversity',
+          `Diversity of the set: self-BLEU ${fmt(d.selfBleu)} (lower = more diverse) · distinct-4 ${fmt(d.div4)} · distinct-1 ${fmt(d.dist1)}`,
+        );
+        div.title =
+          'self-BLEU: mean BLEU of each candidate against the others. distinct-4: distinct 4-grams / all 4-grams over the set. distinct-1: mean distinct-unigram ratio per candidate.';
         sec.appendChild(div);
       }
       for (const w of it.warnings || []) sec.appendChild(el('p', 'warning', w));
@@ -148,7 +156,10 @@
           const isMbr = k === it.mbrIndex;
           if (isMbr) li.classList.add('mbr');
           if (it.applied === k) li.classList.add('applied');
-          li.setAttribute('aria-label', `Candidate ${rank + 1} of ${it.candidates.length}${isMbr ? ', MBR choice' : ''}${it.applied === k ? ', applied' : ''}, score ${fmt(c.mbrScore)}: ${c.text}`);
+          li.setAttribute(
+            'aria-label',
+            `Candidate ${rank + 1} of ${it.candidates.length}${isMbr ? ', MBR choice' : ''}${it.applied === k ? ', applied' : ''}, score ${fmt(c.mbrScore)}: ${c.text}`,
+          );
           const head = el('div', 'cand-head');
           const rankEl = el('span', 'rank', `#${rank + 1}`);
           rankEl.title = `sample ${k + 1}`;

@@ -29,10 +29,15 @@ function main() {
     return 0;
   }
   process.stdout.write(`${ruff.version}\n`);
-  for (const args of [['check', ...TARGETS], ['format', '--check', ...TARGETS]]) {
+  for (const args of [
+    ['check', ...TARGETS],
+    ['format', '--check', ...TARGETS],
+  ]) {
     const r = cp.spawnSync(ruff.py, ['-m', 'ruff', ...args], { stdio: 'inherit' });
     if (r.status !== 0) {
-      process.stderr.write(`lint:py: ruff ${args[0]} failed${args[0] === 'format' ? ' (run: python3 -m ruff format src/trainer/python test/trainer/python)' : ''}\n`);
+      process.stderr.write(
+        `lint:py: ruff ${args[0]} failed${args[0] === 'format' ? ' (run: python3 -m ruff format src/trainer/python test/trainer/python)' : ''}\n`,
+      );
       return 1;
     }
   }

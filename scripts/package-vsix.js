@@ -32,9 +32,7 @@ const NATIVE = {
 
 function usage(msg) {
   if (msg) process.stderr.write(`package-vsix: ${msg}\n`);
-  process.stderr.write(
-    'usage: node scripts/package-vsix.js [--target ' + Object.keys(NATIVE).join('|') + '] [--universal] [--out FILE]\n',
-  );
+  process.stderr.write('usage: node scripts/package-vsix.js [--target ' + Object.keys(NATIVE).join('|') + '] [--universal] [--out FILE]\n');
   process.exit(2);
 }
 

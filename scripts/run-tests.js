@@ -18,7 +18,7 @@ const cp = require('child_process');
 /** Builds whose output the tests use: a failure here ends the run. */
 const BUILD_STAGES = ['build', 'bundle', 'package'];
 /** In the README's order: the Python suite before packaging, so a trainer bug shows before a slow vsce run. */
-const STAGES = ['build', 'bundle', 'lint:py', 'test:py', 'package', 'test:unit', 'test:integration:web', 'test:e2e'];
+const STAGES = ['build', 'bundle', 'lint', 'lint:py', 'test:py', 'package', 'test:unit', 'test:integration:web', 'test:e2e'];
 
 /**
  * Counts from one stage's output. Returns {passed, failed, skipped} or null when the output has no summary
@@ -39,8 +39,13 @@ function summaryOf(stage, text) {
     if (ran === null) return null;
     const total = Number(ran[1]);
     const status = lastMatch(text, /^(OK|FAILED)(?: \(([^)]*)\))?\s*$/m);
-    const detail = Object.fromEntries(((status && status[2]) || '').split(',').filter(Boolean)
-      .map((kv) => kv.trim().split('=')).map(([k, v]) => [k, Number(v)]));
+    const detail = Object.fromEntries(
+      ((status && status[2]) || '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => kv.trim().split('='))
+        .map(([k, v]) => [k, Number(v)]),
+    );
     const failed = (detail.failures || 0) + (detail.errors || 0) + (detail['unexpected successes'] || 0);
     const skipped = (detail.skipped || 0) + (detail['expected failures'] || 0);
     return { passed: total - failed - skipped, failed, skipped };
@@ -85,16 +90,29 @@ function runStage(stage) {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const child = cp.spawn(npm, ['run', '--silent', stage], { stdio: ['inherit', 'pipe', 'pipe'], shell: process.platform === 'win32' });
     let output = '';
-    child.stdout.on('data', (d) => { output += d; process.stdout.write(d); });
-    child.stderr.on('data', (d) => { output += d; process.stderr.write(d); });
-    child.on('error', (e) => { output += String(e); });
-    child.on('close', (code, signal) => resolve({ code: signal ? 1 : code ?? 1, output }));
+    child.stdout.on('data', (d) => {
+      output += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+      process.stderr.write(d);
+    });
+    child.on('error', (e) => {
+      output += String(e);
+    });
+    child.on('close', (code, signal) => resolve({ code: signal ? 1 : (code ?? 1), output }));
   });
 }
 
 async function main(argv) {
   const onlyAt = argv.indexOf('--only');
-  const stages = onlyAt >= 0 ? String(argv[onlyAt + 1] || '').split(',').filter(Boolean) : STAGES;
+  const stages =
+    onlyAt >= 0
+      ? String(argv[onlyAt + 1] || '')
+          .split(',')
+          .filter(Boolean)
+      : STAGES;
   const unknown = stages.filter((s) => !STAGES.includes(s));
   if (unknown.length || stages.length === 0) {
     process.stderr.write(`run-tests: unknown stage ${unknown.join(', ') || '(none given)'}; stages: ${STAGES.join(', ')}\n`);
@@ -124,5 +142,7 @@ async function main(argv) {
 module.exports = { countsOf, closingLine, STAGES };
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -50,7 +50,11 @@ export function mergeRounds(rounds: ConfigResult[], noisySpread: number): Config
 }
 
 /** The overhead verdict: median overhead at the default configuration and the worst configuration. */
-export function overheadVerdict(configs: ConfigResult[], defaultId: string, target = OVERHEAD_TARGET): {
+export function overheadVerdict(
+  configs: ConfigResult[],
+  defaultId: string,
+  target = OVERHEAD_TARGET,
+): {
   target: number;
   atDefault: number;
   worst: number;

@@ -1,60 +1,42 @@
 /**
- * A tiny command-line parser for the benchmark scripts: `--key value`, `--key=value`, `--flag`, `--no-flag`.
+ * The benchmark scripts' options on the project's one parser (src/common/commandLine.ts): `--key value`,
+ * `--key=value`, `--flag`, `--no-flag`; values are read with defaults.
  */
+import { type OptionSpec, intFlag, numberFlag, parseCommandLine } from '../../src/common/commandLine';
 
 export type ArgValue = string | boolean;
 
 export interface ParsedArgs {
   options: Map<string, ArgValue>;
   positional: string[];
+  /** How the script is run, for its error messages. */
+  command: string;
 }
 
 /**
- * Parses `argv`. `flags` names the options that take no value (`--quick`); every other `--x` takes the next
- * argument as its value. `--no-x` sets x to false. Unknown options are an error when `known` is given.
+ * Parses `argv`. `flags` names the options that take no value (`--quick`, and `--no-quick` sets false); every
+ * option in `known` takes a value. Anything else is a usage error.
  */
-export function parseArgs(argv: readonly string[], flags: readonly string[], known?: readonly string[]): ParsedArgs {
-  const options = new Map<string, ArgValue>();
-  const positional: string[] = [];
-  const isKnown = (k: string) => !known || known.includes(k) || flags.includes(k);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const key = eq >= 0 ? a.slice(2, eq) : a.slice(2);
-    if (eq < 0 && key.startsWith('no-') && flags.includes(key.slice(3))) {
-      options.set(key.slice(3), false);
-      continue;
-    }
-    if (!isKnown(key)) {
-      throw new Error(`unknown option --${key}`);
-    }
-    if (flags.includes(key)) {
-      if (eq >= 0) {
-        const v = a.slice(eq + 1).toLowerCase();
-        options.set(key, !(v === 'false' || v === '0' || v === 'no'));
-      } else {
-        options.set(key, true);
-      }
-      continue;
-    }
-    if (eq >= 0) {
-      options.set(key, a.slice(eq + 1));
-    } else {
-      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) {
-        throw new Error(`option --${key} needs a value`);
-      }
-      options.set(key, argv[++i]);
-    }
+export function parseArgs(
+  argv: readonly string[],
+  flags: readonly string[],
+  known: readonly string[],
+  command = 'npm run bench --',
+): ParsedArgs {
+  const spec: OptionSpec = {};
+  for (const k of known) if (!flags.includes(k)) spec[k] = { type: 'string' };
+  for (const f of flags) {
+    spec[f] = { type: 'boolean' };
+    spec[`no-${f}`] = { type: 'boolean' };
   }
-  return { options, positional };
+  const { occurrences, positionals } = parseCommandLine(command, argv, spec);
+  const options = new Map<string, ArgValue>();
+  for (const o of occurrences) {
+    if (flags.includes(o.name)) options.set(o.name, true);
+    else if (o.name.startsWith('no-') && flags.includes(o.name.slice(3))) options.set(o.name.slice(3), false);
+    else options.set(o.name, o.values[0]);
+  }
+  return { options, positional: positionals, command };
 }
 
 export function str(args: ParsedArgs, key: string, dflt: string): string;
@@ -69,11 +51,10 @@ export function num(args: ParsedArgs, key: string, dflt: number, opts: { min?: n
   if (v === undefined || typeof v === 'boolean') {
     return dflt;
   }
-  const n = Number(v);
-  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-    throw new Error(`--${key}: expected ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}, got "${v}"`);
-  }
-  return n;
+  const n = opts.integer
+    ? intFlag(args.command, key, v, opts.min ?? Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+    : numberFlag(args.command, key, v, opts.min ?? -Infinity);
+  return n!;
 }
 
 export function flag(args: ParsedArgs, key: string, dflt = false): boolean {

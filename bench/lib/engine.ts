@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { EngineLoadOptions, RewriteOptions, RewriteResult } from '../../src/engine/types';
 import type { ModelInfo } from './schema';
+import { readManifestJson } from '../../src/engine/package';
 
 /** The part of RewriteEngine the benchmark uses. */
 export interface BenchEngine {
@@ -64,14 +65,19 @@ export function dataDir(root = repoRoot()): string {
 
 /** What the result file records about the model (from manifest.json; no model code is run). */
 export function modelInfo(dir: string, root = repoRoot()): ModelInfo {
-  const manifestPath = path.join(dir, 'manifest.json');
-  if (!fs.existsSync(manifestPath)) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read as JSON: these fields are optional here
+  const m = readManifestJson(dir) as Record<string, any> | undefined;
+  if (!m) {
     const hint = fs.existsSync(path.join(root, 'models'))
-      ? ` (models here: ${fs.readdirSync(path.join(root, 'models')).filter((n) => !n.startsWith('.')).join(', ') || 'none'})`
+      ? ` (models here: ${
+          fs
+            .readdirSync(path.join(root, 'models'))
+            .filter((n) => !n.startsWith('.'))
+            .join(', ') || 'none'
+        })`
       : '';
     throw new Error(`no model package at ${dir}: manifest.json is missing${hint}; pass --model DIR`);
   }
-  const m = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
   const denoiser = path.join(dir, m.files?.denoiser ?? 'denoiser.onnx');
   const prov = (m.provenance ?? {}) as Record<string, unknown>;
   return {

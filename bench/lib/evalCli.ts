@@ -32,7 +32,10 @@ export interface EvalRun {
 export function runEvalCommand(root: string, args: string[], timeoutMs: number): Promise<EvalRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'diffuseq.js'), 'eval', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'diffuseq.js'), 'eval', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -55,7 +58,10 @@ export function runEvalCommand(root: string, args: string[], timeoutMs: number):
 
 /** The last line of `stdout` that is a JSON object with the report's fields; throws when there is none. */
 export function parseEvalJson(stdout: string): EvalJson {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
+  const lines = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'));
   for (let i = lines.length - 1; i >= 0; i--) {
     try {
       const o = JSON.parse(lines[i]) as EvalJson;
@@ -66,7 +72,9 @@ export function parseEvalJson(stdout: string): EvalJson {
       /* not this line */
     }
   }
-  throw new Error(`no eval report (JSON with "mbr" and "examples") in the output${stdout.trim() ? `: ${stdout.trim().slice(0, 200)}` : ''}`);
+  throw new Error(
+    `no eval report (JSON with "mbr" and "examples") in the output${stdout.trim() ? `: ${stdout.trim().slice(0, 200)}` : ''}`,
+  );
 }
 
 /** A finite number or undefined. */

@@ -39,7 +39,9 @@ export function runInWorker<T>(job: WorkerJob, opts: ForkOptions): Promise<T> {
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      done(() => reject(new Error(`worker timed out after ${Math.round(opts.timeoutMs / 1000)} s${tail ? `; last output:\n${tail}` : ''}`)));
+      done(() =>
+        reject(new Error(`worker timed out after ${Math.round(opts.timeoutMs / 1000)} s${tail ? `; last output:\n${tail}` : ''}`)),
+      );
     }, opts.timeoutMs);
     child.on('message', (m: WorkerReply) => {
       if (m.ok) {

@@ -86,7 +86,11 @@ export function buildGrid(spec: GridSpec): GridPoint[] {
 
 /** Parses a comma-separated list of positive integers ("1,2,5"), for overriding an axis on the command line. */
 export function parseIntList(s: string, what: string): number[] {
-  const out = s.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+  const out = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map(Number);
   if (out.length === 0 || out.some((x) => !Number.isInteger(x) || x <= 0)) {
     throw new Error(`${what}: expected a comma-separated list of positive integers, got "${s}"`);
   }

@@ -7,8 +7,7 @@
 export const BENCH_TEXTS: Readonly<Record<number, string>> = {
   8: 'How can I improve my writing skills quickly?',
   20:
-    'The committee decided to postpone the annual meeting because several members could not travel during the ' +
-    'heavy storm last week.',
+    'The committee decided to postpone the annual meeting because several members could not travel during the ' + 'heavy storm last week.',
   40:
     'Although the new library opened only a month ago, it has already become the most popular place in town for ' +
     'students. Many of them come every afternoon to study together, borrow books and use the fast free internet ' +

@@ -58,7 +58,10 @@ export function nvidiaGpus(): string[] | undefined {
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 10_000,
     });
-    const names = out.split('\n').map((l) => l.trim()).filter(Boolean);
+    const names = out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return names.length > 0 ? names : undefined;
   } catch {
     return undefined;
@@ -82,9 +85,15 @@ export function machineInfo(root: string, provider = 'cpu'): MachineInfo {
   let slug = machineSlug(cpuModel, cores);
   const gpus = provider !== 'cpu' ? nvidiaGpus() : undefined;
   if (provider !== 'cpu') {
-    const gpuSlug = gpus && gpus.length > 0
-      ? gpus[0].toLowerCase().replace(/nvidia|geforce/g, ' ').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 24)
-      : '';
+    const gpuSlug =
+      gpus && gpus.length > 0
+        ? gpus[0]
+            .toLowerCase()
+            .replace(/nvidia|geforce/g, ' ')
+            .replace(/[^a-z0-9]+/g, '-')
+            .replace(/^-+|-+$/g, '')
+            .slice(0, 24)
+        : '';
     slug = `${slug}-${provider}${gpuSlug ? `-${gpuSlug}` : ''}`;
   }
   return {

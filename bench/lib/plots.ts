@@ -21,7 +21,13 @@ function latencySeries(configs: ConfigResult[], axis: 'words' | 'candidates' | '
   return [
     {
       name: 'median (whiskers min–max)',
-      points: pts.map((c) => ({ x: c[axis], y: c.wallMs.median, yLow: c.wallMs.min, yHigh: c.wallMs.max, label: c.wallMs.noisy ? 'noisy' : undefined })),
+      points: pts.map((c) => ({
+        x: c[axis],
+        y: c.wallMs.median,
+        yLow: c.wallMs.min,
+        yHigh: c.wallMs.max,
+        label: c.wallMs.noisy ? 'noisy' : undefined,
+      })),
     },
     { name: 'p95', points: pts.map((c) => ({ x: c[axis], y: c.wallMs.p95 })), dashed: true, marker: 'triangle' },
     { name: 'network only (median)', points: pts.map((c) => ({ x: c[axis], y: c.stagesMs.network })), dashed: true, marker: 'square' },
@@ -92,7 +98,13 @@ export function qualityStepsChart(q: QualityResult): string {
     }
     if (refDdpm.length > 0) {
       const x = refDdpm[0];
-      series.push({ name: `DDPM, T=${x.steps} (n=${x.limit})`, points: [{ x: x.steps, y: x.bleu! }], line: false, marker: 'diamond', color: '#000' });
+      series.push({
+        name: `DDPM, T=${x.steps} (n=${x.limit})`,
+        points: [{ x: x.steps, y: x.bleu! }],
+        line: false,
+        marker: 'diamond',
+        color: '#000',
+      });
       hlines.push({ y: x.bleu!, label: `DDPM reference (${x.candidates} cand.)`, color: '#000' });
     }
     const failed = q.runs.filter((x) => x.task === task && x.status !== 'ok').length;
@@ -132,7 +144,13 @@ export function qualityDiversityChart(q: QualityResult): string {
     }
     const ddpm = runs.filter((x) => x.sampler === 'ddpm');
     if (ddpm.length > 0) {
-      series.push({ name: `DDPM T=${ddpm[0].steps}`, points: ddpm.map((x) => ({ x: x.selfBleu!, y: x.bleu!, label: `${x.candidates} cand.` })), line: false, marker: 'diamond', color: '#000' });
+      series.push({
+        name: `DDPM T=${ddpm[0].steps}`,
+        points: ddpm.map((x) => ({ x: x.selfBleu!, y: x.bleu!, label: `${x.candidates} cand.` })),
+        line: false,
+        marker: 'diamond',
+        color: '#000',
+      });
     }
     return {
       title: `${task}: quality vs diversity`,

@@ -226,12 +226,7 @@ export function readResultFile(file: string, date: string, machine: string): Res
 }
 
 /** Writes the `speed` or `quality` section into the day's file for the machine; returns the file path. */
-export function writeSection(
-  dir: string,
-  date: string,
-  machine: string,
-  section: SpeedResult | QualityResult,
-): string {
+export function writeSection(dir: string, date: string, machine: string, section: SpeedResult | QualityResult): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, resultFileName(date, machine));
   const current = readResultFile(file, date, machine);

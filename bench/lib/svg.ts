@@ -178,7 +178,9 @@ function makeAxis(
     const pad = span * 0.04;
     return { ticks, map: (v) => rangeLo + ((Math.log10(v) - (a - pad)) / (span + 2 * pad)) * (rangeHi - rangeLo) };
   }
-  const { ticks, domain } = forced ? { ticks: linearTicks(lo, hi).ticks.filter((t) => t >= lo && t <= hi), domain: [lo, hi] as [number, number] } : linearTicks(lo, hi);
+  const { ticks, domain } = forced
+    ? { ticks: linearTicks(lo, hi).ticks.filter((t) => t >= lo && t <= hi), domain: [lo, hi] as [number, number] }
+    : linearTicks(lo, hi);
   const span = domain[1] - domain[0] || 1;
   return { ticks, map: (v) => rangeLo + ((v - domain[0]) / span) * (rangeHi - rangeLo) };
 }
@@ -244,7 +246,14 @@ export function renderChartElement(spec: ChartSpec, x0: number, y0: number): str
   if (spec.xTicks) {
     xAxis.ticks = spec.xTicks.filter((t) => xScale !== 'log' || t > 0);
   }
-  const yAxis = makeAxis(yScale === 'log' ? ys.filter((v) => v > 0) : ys, yScale, top + plotH - 6, top + 8, spec.yDomain, spec.yZero ?? true);
+  const yAxis = makeAxis(
+    yScale === 'log' ? ys.filter((v) => v > 0) : ys,
+    yScale,
+    top + plotH - 6,
+    top + 8,
+    spec.yDomain,
+    spec.yZero ?? true,
+  );
 
   const out: string[] = [];
   out.push(
@@ -275,7 +284,9 @@ export function renderChartElement(spec: ChartSpec, x0: number, y0: number): str
     out.push(`<text x="${r(xAxis.map(t))}" y="${top + plotH + 15}" text-anchor="middle">${escapeXml(tickLabel(t))}</text>`);
   }
   out.push('</g>');
-  out.push(`<text x="${r(left + plotW / 2)}" y="${top + plotH + 32}" text-anchor="middle">${escapeXml(spec.xLabel)}${xScale === 'log' ? ' (log scale)' : ''}</text>`);
+  out.push(
+    `<text x="${r(left + plotW / 2)}" y="${top + plotH + 32}" text-anchor="middle">${escapeXml(spec.xLabel)}${xScale === 'log' ? ' (log scale)' : ''}</text>`,
+  );
   out.push(
     `<text transform="translate(14 ${r(top + plotH / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(spec.yLabel)}${yScale === 'log' ? ' (log scale)' : ''}</text>`,
   );
@@ -335,7 +346,9 @@ export function renderChartElement(spec: ChartSpec, x0: number, y0: number): str
     for (const { s, i, w } of row) {
       const color = s.color ?? PALETTE[i % PALETTE.length];
       if (s.line ?? true) {
-        out.push(`<line x1="${r(lx)}" y1="${ly}" x2="${r(lx + 18)}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+        out.push(
+          `<line x1="${r(lx)}" y1="${ly}" x2="${r(lx + 18)}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+        );
       }
       out.push(marker(s.marker, lx + 9, ly, color));
       out.push(`<text x="${r(lx + 24)}" y="${ly + 4}">${escapeXml(s.name)}</text>`);

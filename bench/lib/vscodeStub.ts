@@ -15,7 +15,6 @@ export function absorbing(name = 'stub'): unknown {
   const fn = function () {
     /* absorbing stub */
   };
-  let self: unknown;
   const handler: ProxyHandler<typeof fn> = {
     get(_t, p) {
       if (p === 'then') return undefined; // not a thenable: `await stub` resolves to the stub
@@ -32,7 +31,8 @@ export function absorbing(name = 'stub'): unknown {
       return self as object;
     },
   };
-  self = new Proxy(fn, handler);
+  // The handler's traps read `self` only when called, after this line.
+  const self: unknown = new Proxy(fn, handler);
   return self;
 }
 
@@ -69,7 +69,13 @@ class Uri {
     return this.path;
   }
   with(change: Partial<{ scheme: string; authority: string; path: string; query: string; fragment: string }>): Uri {
-    return new Uri(change.scheme ?? this.scheme, change.authority ?? this.authority, change.path ?? this.path, change.query ?? this.query, change.fragment ?? this.fragment);
+    return new Uri(
+      change.scheme ?? this.scheme,
+      change.authority ?? this.authority,
+      change.path ?? this.path,
+      change.query ?? this.query,
+      change.fragment ?? this.fragment,
+    );
   }
   toString(): string {
     return `${this.scheme}://${this.authority}${this.path}`;
@@ -184,7 +190,22 @@ export function createVscodeStub(): VscodeStub {
   const disposable = () => new Disposable();
   const outputChannel = (name: string) =>
     withFallback(
-      { name, append() {}, appendLine() {}, replace() {}, clear() {}, show() {}, hide() {}, dispose() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {}, logLevel: 2 },
+      {
+        name,
+        append() {},
+        appendLine() {},
+        replace() {},
+        clear() {},
+        show() {},
+        hide() {},
+        dispose() {},
+        trace() {},
+        debug() {},
+        info() {},
+        warn() {},
+        error() {},
+        logLevel: 2,
+      },
       'OutputChannel',
     );
   const configuration = () =>
@@ -300,7 +321,17 @@ export function createVscodeStub(): VscodeStub {
       },
       'languages',
     ),
-    env: withFallback({ language: 'en', machineId: 'bench', sessionId: 'bench', appName: 'bench', uiKind: 1, clipboard: { readText: async () => '', writeText: async () => undefined } }, 'env'),
+    env: withFallback(
+      {
+        language: 'en',
+        machineId: 'bench',
+        sessionId: 'bench',
+        appName: 'bench',
+        uiKind: 1,
+        clipboard: { readText: async () => '', writeText: async () => undefined },
+      },
+      'env',
+    ),
     extensions: withFallback({ getExtension: () => undefined, all: [] }, 'extensions'),
   };
   const context = (extensionRoot: string) => {
@@ -327,7 +358,12 @@ export function createVscodeStub(): VscodeStub {
         workspaceState: memento(),
         secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: noopEvent },
         asAbsolutePath: (rel: string) => path.join(extensionRoot, rel),
-        extension: { id: 'diffuseq-rewrite.diffuseq-rewrite', extensionPath: extensionRoot, extensionUri: Uri.file(extensionRoot), packageJSON },
+        extension: {
+          id: 'diffuseq-rewrite.diffuseq-rewrite',
+          extensionPath: extensionRoot,
+          extensionUri: Uri.file(extensionRoot),
+          packageJSON,
+        },
       },
       'ExtensionContext',
     );

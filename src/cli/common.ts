@@ -1,78 +1,10 @@
-/** Shared pieces of the `diffuseq` command: argument parsing, errors, the default model, output helpers. */
+/** Shared pieces of `diffuseq rewrite` and `eval`: their sampling flags, the default model, output helpers. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ModelPackageError } from '../engine/package';
 import { RewriteEngine } from '../engine/pipeline';
-import type { ExecutionProviderChoice, NoiseInit, SamplerName, SamplingChoices, SolverVariant, Task } from '../engine/types';
-
-/** A bad command line: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-/** Where the command writes; tests pass their own. */
-export interface CliIo {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-  /** Standard input (default process.stdin). */
-  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
-  env?: NodeJS.ProcessEnv;
-}
-
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-
-/** node:util parseArgs with its errors turned into one-line UsageErrors. */
-export function parse(
-  command: string,
-  argv: string[],
-  options: OptionSpec,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const r = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
-  } catch (e) {
-    const msg = (e as Error).message.split('. To specify')[0];
-    throw new UsageError(`diffuseq ${command}: ${msg} (see diffuseq ${command} --help)`);
-  }
-}
-
-export function intFlag(
-  command: string,
-  name: string,
-  v: string | boolean | undefined,
-  min: number,
-  max: number,
-): number | undefined {
-  if (v === undefined) {
-    return undefined;
-  }
-  const s = String(v).trim();
-  const n = Number(s);
-  if (s === '' || !Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`diffuseq ${command}: --${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(v)})`);
-  }
-  return n;
-}
-
-export function choiceFlag<T extends string>(
-  command: string,
-  name: string,
-  v: string | boolean | undefined,
-  choices: readonly T[],
-): T | undefined {
-  if (v === undefined) {
-    return undefined;
-  }
-  if (!choices.includes(v as T)) {
-    throw new UsageError(`diffuseq ${command}: --${name} must be one of ${choices.join(', ')} (got ${JSON.stringify(v)})`);
-  }
-  return v as T;
-}
+import type { ExecutionProviderChoice, SamplingChoices, Task } from '../engine/types';
+import { type CommandIo, type FlagValue, type OptionSpec, choiceFlag, intFlag, usageError } from '../common/commandLine';
 
 // The option lists are the engine's (src/engine/types.ts); re-exported under the names the CLI has used.
 import { NOISE_INITS, SAMPLERS, SOLVER_VARIANTS, EXECUTION_PROVIDER_CHOICES as PROVIDERS } from '../engine/types';
@@ -121,17 +53,17 @@ export function samplingChoices(f: SamplingFlags): SamplingChoices {
 }
 
 /** Checks the shared flags before anything is loaded. `--task` is checked against the model later. */
-export function samplingFlags(command: string, v: Record<string, string | boolean | undefined>): SamplingFlags {
+export function samplingFlags(command: string, v: Record<string, FlagValue>): SamplingFlags {
   const task = v.task;
   if (typeof task !== 'string' || task.trim() === '') {
-    throw new UsageError(`diffuseq ${command}: --task is required (paraphrase or simplify)`);
+    throw usageError(command, '--task is required (paraphrase or simplify)');
   }
   const sampler = choiceFlag(command, 'sampler', v.sampler, SAMPLERS);
   // DPM-Solver++ takes 1–50 steps; DDPM's upper bound is the model's T, checked once the model is loaded.
   const steps = intFlag(command, 'steps', v.steps, 1, sampler === 'ddpm' ? 100000 : 50);
   const order = intFlag(command, 'order', v.order, 1, 3) as 1 | 2 | 3 | undefined;
   if (typeof v.model === 'string' && v.model.trim() === '') {
-    throw new UsageError(`diffuseq ${command}: --model needs a folder`);
+    throw usageError(command, '--model needs a folder');
   }
   return {
     task,
@@ -183,15 +115,20 @@ export function resolveModelDir(flag: string | undefined, env: NodeJS.ProcessEnv
   return { dir: path.join(packageRoot(), 'models', 'default'), how: 'default' };
 }
 
-/** Loads the engine; a missing default model gets a hint on how to point at one. */
+/**
+ * Loads the engine; a missing default model gets a hint on how to point at one. `--task` is checked against the
+ * model's tasks here, so an unknown task is a usage error (exit 2) like every other bad flag.
+ */
 export async function loadEngine(
+  command: string,
   model: { dir: string; how: string },
   f: SamplingFlags,
-  io: CliIo,
+  io: CommandIo,
 ): Promise<RewriteEngine> {
   const log = f.verbose ? (m: string) => io.stderr.write(`diffuseq: ${m}\n`) : undefined;
+  let engine: RewriteEngine;
   try {
-    return await RewriteEngine.load(model.dir, { executionProvider: f.provider, threads: f.threads, log });
+    engine = await RewriteEngine.load(model.dir, { executionProvider: f.provider, threads: f.threads, log });
   } catch (e) {
     if (e instanceof ModelPackageError && /model folder not found$/.test(e.message)) {
       const hint =
@@ -204,6 +141,11 @@ export async function loadEngine(
     }
     throw e;
   }
+  if (!engine.tasks.includes(f.task)) {
+    await engine.dispose();
+    throw usageError(command, `unknown task ${JSON.stringify(f.task)}: this model supports ${engine.tasks.join(', ')}`);
+  }
+  return engine;
 }
 
 export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

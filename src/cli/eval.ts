@@ -1,7 +1,8 @@
 /** `diffuseq eval`: evaluate the model on a .jsonl file. */
 import * as fs from 'node:fs';
 import { evaluate, readEvalData, type EvalReport, type QualityScores } from '../engine/eval';
-import { type CliIo, SAMPLING_OPTIONS, loadEngine, UsageError, fmt, intFlag, ms, parse, resolveModelDir, samplingChoices, samplingFlags } from './common';
+import { type CommandIo, intFlag, parseCommandLine, usageError } from '../common/commandLine';
+import { SAMPLING_OPTIONS, loadEngine, fmt, ms, resolveModelDir, samplingChoices, samplingFlags } from './common';
 
 export const EVAL_HELP = `usage: diffuseq eval --task paraphrase|simplify --data FILE.jsonl [options]
 
@@ -30,8 +31,8 @@ options:
   -h, --help           this help
 `;
 
-export async function evalMain(argv: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parse('eval', argv, {
+export async function evalMain(argv: string[], io: CommandIo, signal?: AbortSignal): Promise<number> {
+  const { values, positionals } = parseCommandLine('eval', argv, {
     ...SAMPLING_OPTIONS,
     data: { type: 'string' },
     limit: { type: 'string' },
@@ -43,22 +44,22 @@ export async function evalMain(argv: string[], io: CliIo, signal?: AbortSignal):
     return 0;
   }
   if (positionals.length > 0) {
-    throw new UsageError(`diffuseq eval: unexpected argument ${JSON.stringify(positionals[0])} (see diffuseq eval --help)`);
+    throw usageError('eval', `unexpected argument ${JSON.stringify(positionals[0])} (see diffuseq eval --help)`);
   }
   const f = samplingFlags('eval', values);
   if (typeof values.data !== 'string' || values.data === '') {
-    throw new UsageError('diffuseq eval: --data FILE.jsonl is required');
+    throw usageError('eval', '--data FILE.jsonl is required');
   }
   const limit = intFlag('eval', 'limit', values.limit, 1, Number.MAX_SAFE_INTEGER);
   const batch = intFlag('eval', 'batch', values.batch, 1, 4096);
   const outFile = typeof values.out === 'string' ? values.out : undefined;
   if (outFile === '') {
-    throw new UsageError('diffuseq eval: --out needs a file name');
+    throw usageError('eval', '--out needs a file name');
   }
   // Read the data before loading the model: a bad file fails fast.
   const examples = readEvalData(values.data, limit);
   const model = resolveModelDir(f.model, io.env);
-  const engine = await loadEngine(model, f, io);
+  const engine = await loadEngine('eval', model, f, io);
   let report: EvalReport;
   try {
     report = await evaluate(engine, examples, values.data, {
@@ -75,7 +76,7 @@ export async function evalMain(argv: string[], io: CliIo, signal?: AbortSignal):
     try {
       fs.writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
     } catch (e) {
-      throw new Error(`cannot write ${outFile}: ${(e as Error).message}`);
+      throw new Error(`cannot write ${outFile}: ${(e as Error).message}`, { cause: e });
     }
   }
   if (f.json) {

@@ -2,7 +2,7 @@
  * The `diffuseq` command (bin/diffuseq.js). Every failure is one line on stderr and a non-zero exit code, never a
  * stack trace (set DIFFUSEQ_DEBUG=1 to see one).
  */
-import { type CliIo, UsageError } from './common';
+import { type CommandIo, USAGE_EXIT, UserError, processIo, reportError } from '../common/commandLine';
 
 export const MAIN_HELP = `usage: diffuseq <command> [options]
 
@@ -16,46 +16,22 @@ commands:
 The model is --model DIR, else $DIFFUSEQ_MODEL, else models/default in this package.
 `;
 
-type Entry = (argv: string[], io: CliIo, signal?: AbortSignal) => Promise<number>;
+type Entry = (argv: string[], io: CommandIo, signal?: AbortSignal) => Promise<number>;
 
-/** Commands implemented by the trainer (src/trainer): module, exported function. */
-const TRAINER_COMMANDS: Record<string, { module: string; fn: string }> = {
-  prepare: { module: '../trainer/prepare', fn: 'prepareMain' },
-  train: { module: '../trainer/runner', fn: 'trainMain' },
-  export: { module: '../trainer/export', fn: 'exportMain' },
+/**
+ * The commands, each loaded when it runs: `rewrite` and `eval` must not pay for (or depend on) the trainer's
+ * modules, nor the trainer's commands for the engine.
+ */
+const COMMANDS: Record<string, () => Promise<Entry>> = {
+  rewrite: async () => (await import('./rewrite')).rewriteMain,
+  eval: async () => (await import('./eval')).evalMain,
+  prepare: async () => (await import('../trainer/prepare')).prepareMain,
+  train: async () => (await import('../trainer/runner')).trainMain,
+  export: async () => (await import('../trainer/export')).exportMain,
 };
 
-function loadTrainerCommand(command: string): Entry {
-  const spec = TRAINER_COMMANDS[command];
-  let mod: Record<string, unknown>;
-  try {
-    // Loaded lazily: `rewrite` and `eval` must not pay for (or depend on) the trainer's modules.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require(spec.module) as Record<string, unknown>;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((e as Error).message).includes(spec.module.slice(3))) {
-      throw new CliFailure(`diffuseq ${command} is not available in this build (${spec.module.slice(3)}.ts is missing)`, 1);
-    }
-    throw e;
-  }
-  const fn = mod[spec.fn] ?? mod.main;
-  if (typeof fn !== 'function') {
-    throw new CliFailure(`diffuseq ${command} is not available in this build (${spec.module.slice(3)} has no ${spec.fn})`, 1);
-  }
-  return (argv) => (fn as (argv: string[]) => Promise<number>)(argv);
-}
-
-class CliFailure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
-
 /** Runs `diffuseq <argv>` and returns the exit code. */
-export async function main(argv: string[], io: CliIo = defaultIo(), signal?: AbortSignal): Promise<number> {
+export async function main(argv: string[], io: CommandIo = processIo(), signal?: AbortSignal): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -69,43 +45,22 @@ export async function main(argv: string[], io: CliIo = defaultIo(), signal?: Abo
       case '-v':
         io.stdout.write(`${version()}\n`);
         return 0;
-      case 'rewrite':
-        return await (await import('./rewrite')).rewriteMain(rest, io, signal);
-      case 'eval':
-        return await (await import('./eval')).evalMain(rest, io, signal);
-      case 'prepare':
-      case 'train':
-      case 'export':
-        return await loadTrainerCommand(command)(rest, io, signal);
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)} (rewrite, eval, prepare, train, export; see diffuseq --help)`);
+      default: {
+        const load = COMMANDS[command];
+        if (!load) {
+          throw new UserError(
+            `diffuseq: unknown command ${JSON.stringify(command)} (${Object.keys(COMMANDS).join(', ')}; see diffuseq --help)`,
+            USAGE_EXIT,
+          );
+        }
+        return await (
+          await load()
+        )(rest, io, signal);
+      }
     }
   } catch (e) {
     return reportError(e, io);
   }
-}
-
-/** One line for the user; the exit code. */
-export function reportError(e: unknown, io: CliIo): number {
-  const env = io.env ?? process.env;
-  if (env.DIFFUSEQ_DEBUG && e instanceof Error && e.stack) {
-    io.stderr.write(`${e.stack}\n`);
-  }
-  const err = e instanceof Error ? e : new Error(String(e));
-  const oneLine = (s: string) => s.split('\n')[0].trim();
-  let msg = oneLine(err.message);
-  let code = 1;
-  if (err.name === 'AbortError') {
-    msg = 'cancelled';
-    code = 130;
-  } else if (typeof (err as { exitCode?: unknown }).exitCode === 'number') {
-    code = (err as unknown as { exitCode: number }).exitCode;
-  }
-  if (!msg.startsWith('diffuseq')) {
-    msg = `diffuseq: ${msg}`;
-  }
-  io.stderr.write(`${msg}\n`);
-  return code;
 }
 
 function version(): string {
@@ -117,10 +72,6 @@ function version(): string {
   } catch {
     return 'unknown';
   }
-}
-
-function defaultIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
 /** Entry point of bin/diffuseq.js: Ctrl-C cancels a running rewrite/eval cleanly (exit 130). */
@@ -139,12 +90,12 @@ export function run(argv: string[] = process.argv.slice(2)): void {
   if (ours) {
     process.on('SIGINT', onSigint);
   }
-  main(argv, defaultIo(), ac.signal)
+  main(argv, processIo(), ac.signal)
     .then((code) => {
       process.exitCode = code;
     })
     .catch((e) => {
-      process.exitCode = reportError(e, defaultIo());
+      process.exitCode = reportError(e, processIo());
     })
     .finally(() => {
       process.off('SIGINT', onSigint);

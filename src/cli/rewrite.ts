@@ -1,6 +1,7 @@
 /** `diffuseq rewrite`: rewrite one text (argument or standard input) and print the candidates. */
 import type { RewriteOptions, RewriteResult } from '../engine/types';
-import { type CliIo, SAMPLING_OPTIONS, loadEngine, UsageError, fmt, ms, parse, readAll, resolveModelDir, samplingChoices, samplingFlags } from './common';
+import { type CommandIo, parseCommandLine, usageError } from '../common/commandLine';
+import { SAMPLING_OPTIONS, loadEngine, fmt, ms, readAll, resolveModelDir, samplingChoices, samplingFlags } from './common';
 
 export const REWRITE_HELP = `usage: diffuseq rewrite --task paraphrase|simplify [options] "text"
        echo "text" | diffuseq rewrite --task simplify [options]
@@ -25,8 +26,8 @@ options:
   -h, --help           this help
 `;
 
-export async function rewriteMain(argv: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
-  const { values, positionals } = parse('rewrite', argv, SAMPLING_OPTIONS);
+export async function rewriteMain(argv: string[], io: CommandIo, signal?: AbortSignal): Promise<number> {
+  const { values, positionals } = parseCommandLine('rewrite', argv, SAMPLING_OPTIONS);
   if (values.help) {
     io.stdout.write(REWRITE_HELP);
     return 0;
@@ -38,17 +39,17 @@ export async function rewriteMain(argv: string[], io: CliIo, signal?: AbortSigna
   } else {
     const stdin = io.stdin ?? process.stdin;
     if (stdin.isTTY) {
-      throw new UsageError('diffuseq rewrite: no text: give it as an argument or on standard input');
+      throw usageError('rewrite', 'no text: give it as an argument or on standard input');
     }
     text = await readAll(stdin);
     // A trailing newline from `echo` is not part of the text.
     text = text.replace(/\r?\n$/, '');
   }
   if (text.trim() === '') {
-    throw new UsageError('diffuseq rewrite: nothing to rewrite: the text is empty');
+    throw usageError('rewrite', 'nothing to rewrite: the text is empty');
   }
   const model = resolveModelDir(f.model, io.env);
-  const engine = await loadEngine(model, f, io);
+  const engine = await loadEngine('rewrite', model, f, io);
   try {
     const opts: RewriteOptions = { ...samplingChoices(f), signal };
     const r = await engine.rewrite(text, opts);

@@ -28,7 +28,14 @@ export function readEvalData(file: string, limit?: number): EvalExample[] {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a folder'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (e as Error).message;
     throw new EvalDataError(`cannot read ${file}: ${why}`);
   }
   const out: EvalExample[] = [];
@@ -278,7 +285,17 @@ export function quality(srcs: readonly string[], outs: readonly string[], refs: 
     words += out.split(/\s+/).filter(Boolean).length / n;
   }
   const ibleu = IBLEU_ALPHA * bleu - (1 - IBLEU_ALPHA) * toSource;
-  const q: QualityScores = { bleu, bleuHypRef, bleuToSource: toSource, ibleu, rougeL: rouge, dist1: d1, compressionRatio: comp, identicalToInput: same, meanWords: words };
+  const q: QualityScores = {
+    bleu,
+    bleuHypRef,
+    bleuToSource: toSource,
+    ibleu,
+    rougeL: rouge,
+    dist1: d1,
+    compressionRatio: comp,
+    identicalToInput: same,
+    meanWords: words,
+  };
   if (withSari) {
     const k = refs[0].length;
     if (refs.every((r) => r.length === k)) {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const FORMAT = 'diffuseq-v2';
+export const MANIFEST_FILE = 'manifest.json';
 export const FORMAT_VERSION = 1;
 
 export interface TaskSpec {
@@ -57,7 +58,8 @@ export interface ModelPackage {
 export class ModelPackageError extends Error {
   constructor(
     readonly dir: string,
-    detail: string,
+    /** What is wrong, without the folder. */
+    readonly detail: string,
   ) {
     super(`${dir}: ${detail}`);
     this.name = 'ModelPackageError';
@@ -90,6 +92,28 @@ export const ROUNDING_OUTPUTS: readonly [string, number, number][] = [['tokens',
 const ELEM_NAMES: Record<number, string> = { 1: 'float32', 6: 'int32', 7: 'int64', 10: 'float16', 11: 'float64' };
 
 /** Loads and validates the package in `dir`. Reads the embedding matrix; the .onnx files are only inspected. */
+/**
+ * The parsed manifest.json of `dir`, not validated: for listing packages (a half-broken one still shows up) and
+ * for reading fields of a package being written. undefined when the file is missing; throws a ModelPackageError
+ * when it is not JSON. A manifest of another format is returned too: compare `format` with FORMAT.
+ */
+export function readManifestJson(dir: string): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ModelPackageError(dir, `${MANIFEST_FILE} is not valid JSON (${(e as Error).message})`);
+  }
+  if (!isObj(raw)) throw new ModelPackageError(dir, `${MANIFEST_FILE} is not a JSON object`);
+  return raw;
+}
+
 export function loadModelPackage(dir: string): ModelPackage {
   // Name the folder as the user gave it (relative names stay short), but work with the absolute path.
   const shown = dir;
@@ -106,19 +130,13 @@ export function loadModelPackage(dir: string): ModelPackage {
   if (!st.isDirectory()) {
     fail('is not a folder (a model package is a folder with manifest.json)');
   }
-  const manifestPath = path.join(abs, 'manifest.json');
-  let text: string;
+  let raw: Record<string, unknown> | undefined;
   try {
-    text = fs.readFileSync(manifestPath, 'utf8');
-  } catch {
-    return fail('manifest.json is missing');
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
+    raw = readManifestJson(abs);
   } catch (e) {
-    return fail(`manifest.json is not valid JSON (${(e as Error).message})`);
+    return fail((e as ModelPackageError).detail);
   }
+  if (raw === undefined) return fail('manifest.json is missing');
   const manifest = validateManifest(raw, fail);
 
   const paths = {

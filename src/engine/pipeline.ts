@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { RewriteInputError, throwIfAborted } from './errors';
+import { anchorSources, startState, targetIds, targetWindow, type BatchShape } from './batch';
 import { loadModelPackage, targetPositionsOf, type ModelManifest, type ModelPackage } from './package';
 import { Rng } from './rng';
 import { ddpmSample } from './sampler/ddpm';
@@ -68,7 +69,7 @@ interface Job {
   budget: number;
   L: number;
   rng: Rng;
-  /** Filled by runJobs: one text per candidate. */
+  /** One text per candidate, once its batch has run. */
   outputs: string[];
 }
 
@@ -95,6 +96,8 @@ export class RewriteEngine {
     readonly executionProvider: ExecutionProviderName,
     /** Why this execution provider was used. */
     readonly executionProviderReason: string,
+    /** Warnings of the load (a provider asked for by name was not available); every result carries them. */
+    readonly loadWarnings: readonly string[],
   ) {
     const { vocabSize, dim } = pkg.manifest.embedding;
     this.dim = dim;
@@ -113,7 +116,7 @@ export class RewriteEngine {
       `model ${m.name} (${pkg.dir}): vocabulary ${m.embedding.vocabSize}, dim ${m.embedding.dim}, ` +
         `T ${m.diffusion.steps}, tasks ${Object.keys(m.tasks).join('/')}; loaded in ${Math.round(now() - t0)} ms`,
     );
-    return new RewriteEngine(pkg, tokenizer, s.denoiser, s.rounding, s.executionProvider, s.reason);
+    return new RewriteEngine(pkg, tokenizer, s.denoiser, s.rounding, s.executionProvider, s.reason, s.warnings);
   }
 
   get manifest(): ModelManifest {
@@ -155,9 +158,7 @@ export class RewriteEngine {
     const task = opts?.task;
     const spec = typeof task === 'string' ? m.tasks[task] : undefined;
     if (!spec) {
-      throw new RewriteInputError(
-        `unknown task ${JSON.stringify(task)}: this model supports ${Object.keys(m.tasks).join(', ')}`,
-      );
+      throw new RewriteInputError(`unknown task ${JSON.stringify(task)}: this model supports ${Object.keys(m.tasks).join(', ')}`);
     }
     const sampler = opts.sampler ?? DEFAULTS.sampler;
     if (!isOneOf(SAMPLERS, sampler)) {
@@ -205,9 +206,13 @@ export class RewriteEngine {
     const segments = prep.jobs.length;
     for (let s = 0; s < segments; s++) {
       throwIfAborted(opts.signal);
-      await this.runJobs([prep.jobs[s]], o, clock, opts.signal, (step, steps) =>
+      const r = await this.runJobs([prep.jobs[s]], o, opts.signal, (step, steps) =>
         opts.onProgress?.({ segment: s, segments, step, steps }),
       );
+      prep.jobs[s].outputs = r.outputs[0];
+      clock.network += r.clock.network;
+      clock.solver += r.clock.solver;
+      clock.rounding += r.clock.rounding;
     }
     return this.finish(prep, o, { tokenize, ...clock }, t0);
   }
@@ -246,15 +251,14 @@ export class RewriteEngine {
     }
     for (let b = 0; b < batches.length; b++) {
       throwIfAborted(opts.signal);
-      const clock: Clock = { network: 0, solver: 0, rounding: 0 };
       const batch = batches[b];
-      await this.runJobs(
+      const { outputs, clock } = await this.runJobs(
         batch.map((x) => x.job),
         o,
-        clock,
         opts.signal,
         (step, steps) => opts.onProgress?.({ segment: b, segments: batches.length, step, steps }),
       );
+      batch.forEach((x, i) => (x.job.outputs = outputs[i]));
       for (const { text } of batch) {
         const share = 1 / batch.length;
         perText[text].network += clock.network * share;
@@ -314,7 +318,9 @@ export class RewriteEngine {
       return { text: clean.text, source, budget, L: source.length + budget, rng: root.child(s), outputs: [] };
     });
     if (controls > 0) {
-      warnings.push(`${controls} control character${controls === 1 ? ' was' : 's were'} removed from the input (NUL, escape codes and the like)`);
+      warnings.push(
+        `${controls} control character${controls === 1 ? ' was' : 's were'} removed from the input (NUL, escape codes and the like)`,
+      );
     }
     const w = unknownWordsWarning(unknown);
     if (w) {
@@ -329,66 +335,77 @@ export class RewriteEngine {
     return { segments, jobs, warnings };
   }
 
-  /** Samples every candidate of `jobs` (all of the same L) in one batch and fills `job.outputs`. */
+  /** Samples every candidate of `jobs` (all of the same L) in one batch: each job's N texts, and the time spent. */
   private async runJobs(
     jobs: Job[],
     o: ResolvedOptions,
-    clock: Clock,
     signal: AbortSignal | undefined,
     onStep: (step: number, steps: number) => void,
-  ): Promise<void> {
+  ): Promise<{ outputs: string[][]; clock: Clock }> {
     const m = this.pkg.manifest;
-    const d = this.dim;
-    const L = jobs[0].L;
-    const N = o.candidates;
+    const shape = { N: o.candidates, L: jobs[0].L, d: this.dim };
+    const { N, L, d } = shape;
     const B = jobs.length * N;
     const rowLen = L * d;
-    const emb = this.pkg.embeddings;
-    const V = m.embedding.vocabSize;
+    const clock: Clock = { network: 0, solver: 0, rounding: 0 };
 
-    // Clean source embeddings per row (the anchor) and the starting state.
-    const srcLen = new Int32Array(B);
-    const clean = new Float32Array(B * rowLen);
-    const xT = new Float32Array(B * rowLen);
-    const alphaBarT = this.schedule.alphasCumprod[this.schedule.T - 1];
-    const absorbP = m.diffusion.absorbingRate * Math.sqrt(1 - alphaBarT);
-    const sa = Math.sqrt(alphaBarT);
-    const sn = Math.sqrt(1 - alphaBarT);
-    for (let j = 0; j < jobs.length; j++) {
-      const job = jobs[j];
-      const S = job.source.length;
-      for (let k = 0; k < N; k++) {
-        const r = j * N + k;
-        srcLen[r] = S;
-        const base = r * rowLen;
-        for (let p = 0; p < S; p++) {
-          const id = job.source[p];
-          clean.set(emb.subarray(id * d, id * d + d), base + p * d);
-        }
-        xT.set(clean.subarray(base, base + S * d), base);
-        const rng = job.rng.child(k);
-        if (o.noiseInit === 'gaussian') {
-          rng.fillGaussian(xT.subarray(base + S * d, base + rowLen));
-        } else {
-          for (let p = S; p < L; p++) {
-            const absorbed = rng.uniform() < absorbP;
-            const off = base + p * d;
-            for (let i = 0; i < d; i++) {
-              const e = absorbed ? emb[V * d + i] : 0;
-              xT[off + i] = sa * e + sn * rng.gaussian();
-            }
-          }
-        }
-      }
+    const start = startState(jobs, shape, this.pkg.embeddings, {
+      init: o.noiseInit,
+      vocabSize: m.embedding.vocabSize,
+      alphaBarT: this.schedule.alphasCumprod[this.schedule.T - 1],
+      absorbingRate: m.diffusion.absorbingRate,
+    });
+    const anchor = (x: Float32Array): void => anchorSources(x, start, rowLen, d);
+    const denoise = this.denoiserCall(start.srcLen, shape, clock);
+
+    const tSample = now();
+    let x: Float32Array;
+    if (o.sampler === 'dpm') {
+      x = await dpmSolverPlusPlus(this.schedule, start.xT, denoise, {
+        steps: o.steps,
+        order: o.order,
+        skipType: 'time_uniform',
+        variant: o.solverVariant,
+        anchor,
+        signal,
+        onStep: (s) => onStep(s.step, s.steps),
+      });
+    } else {
+      x = await ddpmSample(this.schedule, start.xT, denoise, {
+        steps: o.steps === this.schedule.T ? undefined : o.steps,
+        rng: rowwiseRng(
+          jobs.map((j) => j.rng.child(0x64647031 /* 'ddp1' */)),
+          N,
+          rowLen,
+        ),
+        anchor,
+        signal,
+        onStep: (s) => onStep(s.step, s.steps),
+      });
     }
-    const anchor = (x: Float32Array): void => {
-      for (let r = 0; r < B; r++) {
-        const base = r * rowLen;
-        x.set(clean.subarray(base, base + srcLen[r] * d), base);
-      }
-    };
+    clock.solver += now() - tSample - clock.network;
 
-    // The denoiser call: x_t [B,L,d], t [B], optionally x_self_cond (zeros first, then the previous x0).
+    // Rounding once, on the target window shared by all rows.
+    const tRound = now();
+    const window = targetWindow(x, start.srcLen, shape);
+    const rOut = await this.rounding.run({
+      x: new (ort().Tensor)('float32', window.win, [B, window.W, d]),
+      embedding: this.roundingEmbedding,
+    });
+    const ids = targetIds(rOut.tokens.data as BigInt64Array | Int32Array, start.srcLen, window, m.tokens);
+    const outputs = jobs.map((job, j) => ids.slice(j * N, (j + 1) * N).map((row) => restoreCase(this.tokenizer.decode(row), job.text)));
+    clock.rounding += now() - tRound;
+    return { outputs, clock };
+  }
+
+  /**
+   * The denoiser as the samplers call it: x_t [B,L,d] and t [B], plus x_self_cond (zeros first, then the previous
+   * x0) for self-conditioned models and target_start for the restart layout. Network time goes to `clock`.
+   */
+  private denoiserCall(srcLen: Int32Array, shape: BatchShape, clock: Clock): (x: Float32Array, tIndex: number) => Promise<Float32Array> {
+    const m = this.pkg.manifest;
+    const { L, d } = shape;
+    const B = srcLen.length;
     const Tensor = ort().Tensor;
     const tData = new Float32Array(B);
     const tTensor = new Tensor('float32', tData, [B]);
@@ -396,10 +413,14 @@ export class RewriteEngine {
     // The restart layout numbers target positions from each row's first target slot (= its source length).
     const startTensor =
       targetPositionsOf(m) === 'restart'
-        ? new Tensor('int64', BigInt64Array.from(srcLen, (n) => BigInt(n)), [B])
+        ? new Tensor(
+            'int64',
+            BigInt64Array.from(srcLen, (n) => BigInt(n)),
+            [B],
+          )
         : undefined;
-    let prevX0: Float32Array | undefined = selfCond ? new Float32Array(B * rowLen) : undefined;
-    const denoise = async (x: Float32Array, tIndex: number): Promise<Float32Array> => {
+    let prevX0: Float32Array | undefined = selfCond ? new Float32Array(B * L * d) : undefined;
+    return async (x, tIndex) => {
       tData.fill(tIndex);
       const feeds: Record<string, Tensor> = { x_t: new Tensor('float32', x, [B, L, d]), t: tTensor };
       if (prevX0) {
@@ -420,65 +441,6 @@ export class RewriteEngine {
       }
       return x0;
     };
-
-    const tSample = now();
-    const netBefore = clock.network;
-    let x: Float32Array;
-    if (o.sampler === 'dpm') {
-      x = await dpmSolverPlusPlus(this.schedule, xT, denoise, {
-        steps: o.steps,
-        order: o.order,
-        skipType: 'time_uniform',
-        variant: o.solverVariant,
-        anchor,
-        signal,
-        onStep: (s) => onStep(s.step, s.steps),
-      });
-    } else {
-      x = await ddpmSample(this.schedule, xT, denoise, {
-        steps: o.steps === this.schedule.T ? undefined : o.steps,
-        rng: rowwiseRng(jobs.map((j) => j.rng.child(0x64647031 /* 'ddp1' */)), N, rowLen),
-        anchor,
-        signal,
-        onStep: (s) => onStep(s.step, s.steps),
-      });
-    }
-    clock.solver += now() - tSample - (clock.network - netBefore);
-
-    // Rounding once, on the target window shared by all rows.
-    const tRound = now();
-    let minS = L;
-    for (let r = 0; r < B; r++) {
-      minS = Math.min(minS, srcLen[r]);
-    }
-    const W = L - minS;
-    const win = new Float32Array(B * W * d);
-    for (let r = 0; r < B; r++) {
-      win.set(x.subarray(r * rowLen + minS * d, (r + 1) * rowLen), r * W * d);
-    }
-    const rOut = await this.rounding.run({
-      x: new Tensor('float32', win, [B, W, d]),
-      embedding: this.roundingEmbedding,
-    });
-    const tokens = rOut.tokens.data as BigInt64Array | Int32Array;
-    const { sep, pad } = m.tokens;
-    for (let j = 0; j < jobs.length; j++) {
-      const job = jobs[j];
-      job.outputs = [];
-      for (let k = 0; k < N; k++) {
-        const r = j * N + k;
-        const ids: number[] = [];
-        for (let p = srcLen[r] - minS; p < W; p++) {
-          const id = Number(tokens[r * W + p]);
-          if (id === sep || id === pad) {
-            break;
-          }
-          ids.push(id);
-        }
-        job.outputs.push(restoreCase(this.tokenizer.decode(ids), job.text));
-      }
-    }
-    clock.rounding += now() - tRound;
   }
 
   /** Joins segment candidates, runs MBR and builds the result. */
@@ -491,7 +453,12 @@ export class RewriteEngine {
     const tM = now();
     const texts: string[] = [];
     for (let k = 0; k < o.candidates; k++) {
-      texts.push(joinSegments(prep.segments, prep.jobs.map((j) => j.outputs[k])));
+      texts.push(
+        joinSegments(
+          prep.segments,
+          prep.jobs.map((j) => j.outputs[k]),
+        ),
+      );
     }
     const sel = mbrSelect(texts);
     const diversity: Diversity = diversityOf(texts);
@@ -511,7 +478,7 @@ export class RewriteEngine {
       },
       executionProvider: this.executionProvider,
       segments: prep.segments.length,
-      warnings: [...prep.warnings],
+      warnings: [...this.loadWarnings, ...prep.warnings],
     };
   }
 }

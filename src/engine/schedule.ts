@@ -63,9 +63,7 @@ export function linearAlphasCumprod(T: number): Float64Array {
 
 /** Improved-DDPM cosine schedule as DiffuSeq's `get_named_beta_schedule('cosine')`. Used by tests. */
 export function cosineAlphasCumprod(T: number): Float64Array {
-  return alphasCumprodFromBetas(
-    betasForAlphaBar(T, (s) => Math.cos(((s + 0.008) / 1.008) * (Math.PI / 2)) ** 2),
-  );
+  return alphasCumprodFromBetas(betasForAlphaBar(T, (s) => Math.cos(((s + 0.008) / 1.008) * (Math.PI / 2)) ** 2));
 }
 
 function checkSteps(T: number): void {

@@ -41,12 +41,14 @@ export interface ModelSessions {
   executionProvider: ExecutionProviderName;
   /** Why this provider (for logs and the CLI's --json output). */
   reason: string;
+  /** Set when a provider asked for by name could not be used: what every result then warns about. */
+  warnings: string[];
 }
 
 /** The providers onnxruntime-node was built with, and whether their binaries are present here. */
 export function providerAvailability(): Record<string, { listed: boolean; present: boolean }> {
   const out: Record<string, { listed: boolean; present: boolean }> = {};
-  let listed: { name: string; bundled: boolean }[] = [];
+  let listed: { name: string; bundled: boolean }[];
   try {
     listed = (ort() as unknown as { listSupportedBackends(): { name: string; bundled: boolean }[] }).listSupportedBackends();
   } catch {
@@ -112,11 +114,7 @@ function sessionOptions(ep: ExecutionProviderName, threads?: number): InferenceS
 }
 
 /** Creates the denoiser and rounding sessions on the first provider of the plan that works. */
-export async function createSessions(
-  denoiserPath: string,
-  roundingPath: string,
-  opts: SessionOptions = {},
-): Promise<ModelSessions> {
+export async function createSessions(denoiserPath: string, roundingPath: string, opts: SessionOptions = {}): Promise<ModelSessions> {
   const log = opts.log ?? (() => undefined);
   const choice = opts.executionProvider ?? 'auto';
   const plan = planProviders(choice);
@@ -137,8 +135,11 @@ export async function createSessions(
         rounding = await ort().InferenceSession.create(roundingPath, sessionOptions('cpu', opts.threads));
       }
       const reason = failures.length > 0 ? `${plan.reason}; ${failures.join('; ')}` : plan.reason;
-      log(`execution provider: ${ep} (${reason})`);
-      return { denoiser, rounding, executionProvider: ep, reason };
+      // The failures were logged as they happened; this line does not repeat them.
+      log(`execution provider: ${ep} (${plan.reason})`);
+      // Asked for by name and not given: the user hears it without --verbose (auto falling back is the plan).
+      const warnings = choice !== 'auto' && ep !== choice ? [`asked for ${choice}, running on ${ep}: ${failures.join('; ')}`] : [];
+      return { denoiser, rounding, executionProvider: ep, reason, warnings };
     } catch (e) {
       if (denoiser) {
         await denoiser.release().catch(() => undefined);

@@ -63,11 +63,11 @@ export function cleanDecoded(raw: string, extraSpecial: readonly string[] = []):
   // WordPiece continuations: "un ##believ ##able" -> "unbelievable"; a stray leading "##" is dropped.
   s = s.replace(/ ?##/g, '');
   // Contractions: "don ' t" / "don 't" / "do n't" -> "don't", "it ' s" -> "it's".
-  s = s.replace(/(\w) n ?' ?t\b/gi, '$1n\'t');
+  s = s.replace(/(\w) n ?' ?t\b/gi, "$1n't");
   s = s.replace(CONTRACTION_SUFFIX, "$1'$2");
   // No space before closing punctuation, none after opening brackets.
   s = s.replace(/ +([.,!?;:')\]])/g, '$1');
-  s = s.replace(/([(\[]) +/g, '$1');
+  s = s.replace(/([([]) +/g, '$1');
   s = s.replace(/\s+/g, ' ').trim();
   return s;
 }

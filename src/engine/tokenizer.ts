@@ -89,7 +89,10 @@ export function unknownWordsWarning(words: readonly string[]): string | undefine
     return undefined;
   }
   const n = words.length;
-  const shown = words.slice(0, 5).map((w) => JSON.stringify(shortenForMessage(w))).join(', ');
+  const shown = words
+    .slice(0, 5)
+    .map((w) => JSON.stringify(shortenForMessage(w)))
+    .join(', ');
   return `${n} word${n === 1 ? ' is' : 's are'} not in the model's vocabulary (${shown}${n > 5 ? ', …' : ''}); they were replaced by [UNK]`;
 }
 

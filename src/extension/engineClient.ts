@@ -12,12 +12,7 @@
  */
 import { ChildProcess, fork as nodeFork, ForkOptions } from 'node:child_process';
 import { AbortError } from '../engine/errors';
-import type {
-  EngineLoadOptions,
-  ExecutionProviderName,
-  RewriteOptions,
-  RewriteResult,
-} from '../engine/types';
+import type { EngineLoadOptions, ExecutionProviderName, RewriteOptions, RewriteResult } from '../engine/types';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -99,7 +94,11 @@ export class EngineCrashedError extends Error {
 
 /** An error the engine reported (bad package, bad input…). */
 export class EngineError extends Error {
-  constructor(message: string, readonly remoteName: string, readonly remoteStack?: string) {
+  constructor(
+    message: string,
+    readonly remoteName: string,
+    readonly remoteStack?: string,
+  ) {
     super(message);
     this.name = 'EngineError';
   }
@@ -230,7 +229,10 @@ export class EngineClient {
         this.log(`engine host exited (code ${code}, signal ${signal})${expected ? '' : ' unexpectedly'}`);
         if (expected) {
           this.rejectAll(new Error('The engine was shut down.'));
-          if (!settled) { settled = true; reject(new Error('The engine was shut down.')); }
+          if (!settled) {
+            settled = true;
+            reject(new Error('The engine was shut down.'));
+          }
           return;
         }
         const tail = this.stderrTail.join('\n');
@@ -304,7 +306,11 @@ export class EngineClient {
     child.send(msg);
   }
 
-  private request<T>(kind: 'load' | 'rewrite', build: (id: number) => ClientMessage, extra?: Partial<Pending>): { id: number; promise: Promise<T> } {
+  private request<T>(
+    kind: 'load' | 'rewrite',
+    build: (id: number) => ClientMessage,
+    extra?: Partial<Pending>,
+  ): { id: number; promise: Promise<T> } {
     const id = this.nextId++;
     const promise = new Promise<T>((resolve, reject) => {
       this.pending.set(id, { kind, resolve: resolve as (v: unknown) => void, reject, ...extra });

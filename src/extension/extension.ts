@@ -102,7 +102,11 @@ class DiffuSeqExtension implements vscode.Disposable {
 
   activeModelDir(): string | undefined {
     const s = this.settings();
-    return resolveActiveModel(this.bundledModelsDir(), this.resolveUserPath(s.modelPath), this.ctx.globalState.get<string>(ACTIVE_MODEL_KEY));
+    return resolveActiveModel(
+      this.bundledModelsDir(),
+      this.resolveUserPath(s.modelPath),
+      this.ctx.globalState.get<string>(ACTIVE_MODEL_KEY),
+    );
   }
 
   private resolveUserPath(p: string): string {
@@ -166,7 +170,7 @@ class DiffuSeqExtension implements vscode.Disposable {
   updateStatus(fraction?: number): void {
     const dir = this.activeModelDir();
     const loaded = this.client?.model;
-    const name = loaded?.name ?? (dir ? readManifestSummary(dir)?.name ?? path.basename(dir) : undefined);
+    const name = loaded?.name ?? (dir ? (readManifestSummary(dir)?.name ?? path.basename(dir)) : undefined);
     if (this.busy) {
       this.status.text = `$(sync~spin) DiffuSeq ${Math.round((fraction ?? 0) * 100)}%`;
     } else if (!name) {
@@ -177,7 +181,11 @@ class DiffuSeqExtension implements vscode.Disposable {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**DiffuSeq Rewrite**\n\n`);
     md.appendMarkdown(name ? `Model: \`${name}\`${dir ? ` (${dir})` : ''}\n\n` : 'No model package found.\n\n');
-    md.appendMarkdown(loaded ? `Execution provider: \`${loaded.executionProvider}\` (engine pid ${this.client?.pid})\n\n` : 'Engine not started yet (it starts on the first rewrite).\n\n');
+    md.appendMarkdown(
+      loaded
+        ? `Execution provider: \`${loaded.executionProvider}\` (engine pid ${this.client?.pid})\n\n`
+        : 'Engine not started yet (it starts on the first rewrite).\n\n',
+    );
     if (loaded?.note) md.appendMarkdown(`${loaded.note}\n\n`);
     md.appendMarkdown('Click to select another model.');
     this.status.tooltip = md;
@@ -211,7 +219,13 @@ class DiffuSeqExtension implements vscode.Disposable {
     if (!pick) return;
     let dir = pick.dir;
     if (pick.browse) {
-      const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use This Model', title: 'Model package folder (with manifest.json)' });
+      const uris = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        canSelectMany: false,
+        openLabel: 'Use This Model',
+        title: 'Model package folder (with manifest.json)',
+      });
       if (!uris?.length) return;
       dir = uris[0].fsPath;
       if (!readManifestSummary(dir)) {
@@ -271,11 +285,17 @@ class DiffuSeqExtension implements vscode.Disposable {
     const root = workspaceRoot(folder);
     const configs = await this.tasks.configFiles(root);
     if (configs.length === 0) {
-      void vscode.window.showErrorMessage('DiffuSeq: no training configs found (src/trainer/configs/*.json or *.diffuseq.json in the workspace).');
+      void vscode.window.showErrorMessage(
+        'DiffuSeq: no training configs found (src/trainer/configs/*.json or *.diffuseq.json in the workspace).',
+      );
       return undefined;
     }
     const cfg = await vscode.window.showQuickPick(
-      configs.map((f) => ({ label: configName(f), description: path.relative(root, f).startsWith('..') ? f : path.relative(root, f), file: f })),
+      configs.map((f) => ({
+        label: configName(f),
+        description: path.relative(root, f).startsWith('..') ? f : path.relative(root, f),
+        file: f,
+      })),
       { title: 'DiffuSeq: Train Model (1/3): training config', placeHolder: 'Config' },
     );
     if (!cfg) return undefined;
@@ -283,17 +303,25 @@ class DiffuSeqExtension implements vscode.Disposable {
     const active = this.activeModelDir();
     const starts: (vscode.QuickPickItem & { dir?: string; browse?: boolean })[] = [
       { label: 'New model', description: 'random weights' },
-      ...(active ? [{ label: `Continue from ${readManifestSummary(active)?.name ?? path.basename(active)}`, description: active, dir: active }] : []),
+      ...(active
+        ? [{ label: `Continue from ${readManifestSummary(active)?.name ?? path.basename(active)}`, description: active, dir: active }]
+        : []),
       { label: 'Continue from another model package…', browse: true },
     ];
     const start = await vscode.window.showQuickPick(starts, {
       title: 'DiffuSeq: Train Model (2/3): start from',
-      placeHolder: 'Continuing needs data prepared with that model\'s tokenizer (diffuseq prepare --tokenizer MODEL …)',
+      placeHolder: "Continuing needs data prepared with that model's tokenizer (diffuseq prepare --tokenizer MODEL …)",
     });
     if (!start) return undefined;
     let init = start.dir;
     if (start.browse) {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Continue from This Model', title: 'Model package folder (with manifest.json)' });
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        canSelectMany: false,
+        openLabel: 'Continue from This Model',
+        title: 'Model package folder (with manifest.json)',
+      });
       if (!picked?.length) return undefined;
       init = picked[0].fsPath;
       if (!fs.existsSync(path.join(init, 'manifest.json'))) {
@@ -326,7 +354,10 @@ class DiffuSeqExtension implements vscode.Disposable {
     const pkg = findExportedPackage(resolved.out);
     if (pkg) {
       const name = readManifestSummary(pkg)?.name ?? path.basename(pkg);
-      const choice = await vscode.window.showInformationMessage(`DiffuSeq: model package "${name}" is ready at ${pkg}. Use it as the active model?`, 'Use Model');
+      const choice = await vscode.window.showInformationMessage(
+        `DiffuSeq: model package "${name}" is ready at ${pkg}. Use it as the active model?`,
+        'Use Model',
+      );
       if (choice === 'Use Model') await this.setActiveModel(pkg);
       return;
     }
@@ -339,7 +370,13 @@ class DiffuSeqExtension implements vscode.Disposable {
       'Export',
     );
     if (choice !== 'Export') return;
-    const exportDef: TrainTaskDefinition = { type: TASK_TYPE, config: def.config, action: 'export', checkpoint: ckpt, out: path.join(resolved.out, 'package') };
+    const exportDef: TrainTaskDefinition = {
+      type: TASK_TYPE,
+      config: def.config,
+      action: 'export',
+      checkpoint: ckpt,
+      out: path.join(resolved.out, 'package'),
+    };
     await vscode.tasks.executeTask(this.tasks.build(exportDef, vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Workspace));
   }
 

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FORMAT, MANIFEST_FILE, ModelPackageError, readManifestJson } from '../engine/package';
 
 export interface ModelPackageEntry {
   dir: string;
@@ -15,28 +16,23 @@ export interface ModelPackageEntry {
 }
 
 export function readManifestSummary(dir: string): { name: string; description: string; note?: string } | undefined {
-  const file = path.join(dir, 'manifest.json');
-  let raw: string;
+  let m: Record<string, unknown> | undefined;
   try {
-    raw = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+    m = readManifestJson(dir);
+  } catch (e) {
+    return { name: path.basename(dir), description: e instanceof ModelPackageError ? e.detail : String(e) };
   }
-  try {
-    const m = JSON.parse(raw) as { name?: unknown; description?: unknown; format?: unknown; provenance?: { note?: unknown } };
-    if (m.format !== undefined && m.format !== 'diffuseq-v2') return undefined;
-    return {
-      name: typeof m.name === 'string' && m.name ? m.name : path.basename(dir),
-      description: typeof m.description === 'string' ? m.description : '',
-      note: typeof m.provenance?.note === 'string' ? m.provenance.note : undefined,
-    };
-  } catch {
-    return { name: path.basename(dir), description: 'manifest.json is not valid JSON' };
-  }
+  if (!m || (m.format !== undefined && m.format !== FORMAT)) return undefined;
+  const prov = (m.provenance ?? {}) as { note?: unknown };
+  return {
+    name: typeof m.name === 'string' && m.name ? m.name : path.basename(dir),
+    description: typeof m.description === 'string' ? m.description : '',
+    note: typeof prov.note === 'string' ? prov.note : undefined,
+  };
 }
 
 export function isModelPackage(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'manifest.json'));
+  return fs.existsSync(path.join(dir, MANIFEST_FILE));
 }
 
 /** `root` itself when it is a package, else its immediate sub-folders that are packages (sorted by name). */
@@ -47,7 +43,10 @@ export function findPackagesIn(root: string, source: ModelPackageEntry['source']
   if (one) return [{ dir: abs, ...one, source }];
   let names: string[];
   try {
-    names = fs.readdirSync(abs, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    names = fs
+      .readdirSync(abs, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return [];
   }

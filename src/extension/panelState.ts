@@ -65,7 +65,15 @@ export interface PanelState {
 }
 
 export type PanelAction =
-  | { type: 'start'; runId: number; task: Task; originals: string[]; settings: RunSettings; documentName: string; model?: PanelState['model'] }
+  | {
+      type: 'start';
+      runId: number;
+      task: Task;
+      originals: string[];
+      settings: RunSettings;
+      documentName: string;
+      model?: PanelState['model'];
+    }
   | { type: 'progress'; runId: number; progress: number; label: string }
   | { type: 'results'; runId: number; results: RewriteResult[]; elapsedMs: number; model?: PanelState['model'] }
   | { type: 'failed'; runId: number; message: string }
@@ -120,7 +128,11 @@ export function reducePanel(state: PanelState | undefined, action: PanelAction):
     case 'results': {
       if (action.runId !== state.runId || state.status !== 'running') return state;
       if (action.results.length !== state.items.length) {
-        return { ...state, status: 'error', message: { kind: 'error', text: `Expected ${state.items.length} results, got ${action.results.length}.` } };
+        return {
+          ...state,
+          status: 'error',
+          message: { kind: 'error', text: `Expected ${state.items.length} results, got ${action.results.length}.` },
+        };
       }
       const items = state.items.map((it, i) => {
         const r = action.results[i];
@@ -174,7 +186,12 @@ export function reducePanel(state: PanelState | undefined, action: PanelAction):
       const it = state.items[action.item];
       if (!it || action.candidate < 0 || action.candidate >= it.candidates.length) return state;
       const items = state.items.map((x, i) => (i === action.item ? { ...x, applied: action.candidate } : x));
-      return { ...state, items, stale: false, message: { kind: 'info', text: 'Applied. Undo (Ctrl+Z / Cmd+Z) in the editor restores the original.' } };
+      return {
+        ...state,
+        items,
+        stale: false,
+        message: { kind: 'info', text: 'Applied. Undo (Ctrl+Z / Cmd+Z) in the editor restores the original.' },
+      };
     }
     case 'refused':
       return { ...state, stale: true, message: { kind: 'warning', text: action.message } };

@@ -107,7 +107,8 @@ export class RewriteController {
     this.refusedSpec = undefined;
     const fromPanel = spec === this.panelSpec?.spec;
     const uri = spec.targets[0].uri;
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
+    const doc =
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     let targets = editor ? targetsFromSelections(editor) : [];
     if (targets.length === 0) {
@@ -148,7 +149,14 @@ export class RewriteController {
     if (usePanel) {
       const panel = this.deps.panel();
       panel.show(false);
-      panel.dispatch({ type: 'start', runId: id, task: spec.task, originals: spec.targets.map((t) => t.original), settings: runSettings, documentName });
+      panel.dispatch({
+        type: 'start',
+        runId: id,
+        task: spec.task,
+        originals: spec.targets.map((t) => t.original),
+        settings: runSettings,
+        documentName,
+      });
     }
     const t0 = Date.now();
     const log = this.deps.log;
@@ -214,7 +222,10 @@ export class RewriteController {
         },
       );
       const elapsedMs = Date.now() - t0;
-      const modelView = { name: results.model.name, executionProvider: results.results[0]?.executionProvider ?? results.model.executionProvider };
+      const modelView = {
+        name: results.model.name,
+        executionProvider: results.results[0]?.executionProvider ?? results.model.executionProvider,
+      };
       log.info(`run #${id} finished in ${elapsedMs} ms`);
       outcome = { status: 'done', results: results.results };
       if (this.current?.id !== id) return outcome; // replaced meanwhile
@@ -235,7 +246,10 @@ export class RewriteController {
         const err = e instanceof Error ? e : new Error(String(e));
         outcome = { status: 'error', error: err };
         if (usePanel) this.deps.panel().dispatch({ type: 'failed', runId: id, message: err.message });
-        this.deps.showError(err instanceof EngineCrashedError ? err.message : `DiffuSeq: ${TASK_TITLE[spec.task]} failed: ${err.message}`, err);
+        this.deps.showError(
+          err instanceof EngineCrashedError ? err.message : `DiffuSeq: ${TASK_TITLE[spec.task]} failed: ${err.message}`,
+          err,
+        );
       }
     } finally {
       if (this.current?.id === id) {
@@ -301,7 +315,9 @@ export class RewriteController {
     }
     const d = doc!;
     // New ranges after the edit (targets are in document order and do not overlap).
-    const order = targets.map((t, i) => ({ t, i, start: d.offsetAt(t.range.start), end: d.offsetAt(t.range.end) })).sort((a, b) => a.start - b.start);
+    const order = targets
+      .map((t, i) => ({ t, i, start: d.offsetAt(t.range.start), end: d.offsetAt(t.range.end) }))
+      .sort((a, b) => a.start - b.start);
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === d);
     let ok: boolean;
     if (editor) {

@@ -105,15 +105,16 @@ export class TrainingTaskProvider implements vscode.TaskProvider {
       }),
     );
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: vscode.TaskPanelKind.Dedicated, clear: true };
-    task.detail = def.action === 'export' ? `diffuseq export → ${def.out}` : `diffuseq train --config ${def.config}${def.data ? ` --data ${def.data}` : ''}`;
+    task.detail =
+      def.action === 'export'
+        ? `diffuseq export → ${def.out}`
+        : `diffuseq train --config ${def.config}${def.data ? ` --data ${def.data}` : ''}`;
     return task;
   }
 
   cliCandidates(root: string): string[] {
     const ext = this.deps.extensionPath;
-    return [path.join(root, 'bin', 'diffuseq.js'), path.join(ext, 'bin', 'diffuseq.js')].filter(
-      (p, i, a) => a.indexOf(p) === i,
-    );
+    return [path.join(root, 'bin', 'diffuseq.js'), path.join(ext, 'bin', 'diffuseq.js')].filter((p, i, a) => a.indexOf(p) === i);
   }
 
   /** @internal used by TrainPty */
@@ -176,7 +177,9 @@ class TrainPty implements vscode.Pseudoterminal {
       this.finish(2);
       return;
     }
-    this.write(`${DIM}Python ${probe.pythonVersion} (${probe.python}) with torch ${probe.torch}${probe.cuda ? ', CUDA available' : ', CPU only'}${RESET}\n`);
+    this.write(
+      `${DIM}Python ${probe.pythonVersion} (${probe.python}) with torch ${probe.torch}${probe.cuda ? ', CUDA available' : ', CPU only'}${RESET}\n`,
+    );
     const cli = resolveCli(this.provider.cliCandidates(this.root));
     if (!cli) {
       this.write(

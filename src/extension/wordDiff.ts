@@ -1,9 +1,10 @@
 /**
- * A small word-level diff (longest common subsequence over word tokens) for the candidates panel.
- * Pure: no vscode, no DOM. Whitespace is not diffed: the texts are split into words and punctuation
- * marks, the LCS is taken over those tokens, and each part of the result is its tokens joined as in the
- * source text (a single space where the source had any whitespace, none before "." in "meeting.").
+ * The word-level diff of the candidates panel. Pure: no vscode, no DOM. Whitespace is not diffed: the texts are
+ * split into words and punctuation marks, jsdiff's `diffArrays` (Myers' O(ND) algorithm: a shortest edit script, so
+ * a longest common subsequence of the tokens) aligns those, and each part of the result is its tokens joined as in
+ * the source text (a single space where the source had any whitespace, none before "." in "meeting.").
  */
+import { diffArrays } from 'diff';
 
 export type DiffKind = 'same' | 'removed' | 'added';
 
@@ -22,7 +23,7 @@ interface Token {
 }
 
 /** Word tokens: runs of letters/digits/underscore with inner apostrophes or hyphens, or one other non-space char. */
-const TOKEN = /[\p{L}\p{N}_]+(?:['’\-][\p{L}\p{N}_]+)*|[^\s\p{L}\p{N}_]/gu;
+const TOKEN = /[\p{L}\p{N}_]+(?:['’-][\p{L}\p{N}_]+)*|[^\s\p{L}\p{N}_]/gu;
 
 export function tokenize(text: string): string[] {
   return text.match(TOKEN) ?? [];
@@ -38,10 +39,11 @@ function tokens(text: string): Token[] {
 }
 
 /**
- * Above this many LCS table cells the diff gives up on alignment and reports the whole original as
- * removed and the whole candidate as added (the panel only shows sentences; this keeps memory bounded).
+ * Above this many edits (tokens removed + added) the diff gives up on alignment and reports the whole original as
+ * removed and the whole candidate as added: the panel only shows sentences, and this bounds the work (Myers' is
+ * O((N+M)·D) for D edits).
  */
-export const MAX_CELLS = 4_000_000;
+export const MAX_EDIT_LENGTH = 2000;
 
 /**
  * Word diff of `original` → `candidate`. Within a changed stretch, removals come before additions.
@@ -52,10 +54,7 @@ export function wordDiff(original: string, candidate: string): DiffPart[] {
   const tb = tokens(candidate);
   const a = ta.map((t) => t.text);
   const b = tb.map((t) => t.text);
-  // Same tokens take their spacing from the candidate (what would be applied).
-  const ops: Array<{ kind: DiffKind; token: Token }> = [];
-
-  // Common prefix and suffix are cheap and shrink the table.
+  // The common prefix and suffix stay 'same' even when the middle is too different to align.
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let endA = a.length;
@@ -64,55 +63,27 @@ export function wordDiff(original: string, candidate: string): DiffPart[] {
     endA--;
     endB--;
   }
-  for (let i = 0; i < start; i++) ops.push({ kind: 'same', token: tb[i] });
-
-  const n = endA - start;
-  const m = endB - start;
-  if (n > 0 || m > 0) {
-    if (n === 0 || m === 0 || (n + 1) * (m + 1) > MAX_CELLS) {
-      for (let i = start; i < endA; i++) ops.push({ kind: 'removed', token: ta[i] });
-      for (let j = start; j < endB; j++) ops.push({ kind: 'added', token: tb[j] });
-    } else {
-      // lcs[i][j] = LCS length of a[start+i..endA) and b[start+j..endB) (suffix table, so backtracking runs forward).
-      const w = m + 1;
-      const lcs = new Uint32Array((n + 1) * w);
-      for (let i = n - 1; i >= 0; i--) {
-        for (let j = m - 1; j >= 0; j--) {
-          lcs[i * w + j] =
-            a[start + i] === b[start + j]
-              ? lcs[(i + 1) * w + j + 1] + 1
-              : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+  // Same tokens take their spacing from the candidate (what would be applied).
+  const ops: Array<{ kind: DiffKind; token: Token }> = tb.slice(0, start).map((token) => ({ kind: 'same', token }));
+  const changes = diffArrays(a.slice(start, endA), b.slice(start, endB), { maxEditLength: MAX_EDIT_LENGTH });
+  if (!changes) {
+    for (let i = start; i < endA; i++) ops.push({ kind: 'removed', token: ta[i] });
+    for (let j = start; j < endB; j++) ops.push({ kind: 'added', token: tb[j] });
+  } else {
+    let i = start; // next token of the original
+    let j = start; // next token of the candidate
+    for (const c of changes) {
+      for (let k = 0; k < c.value.length; k++) {
+        if (c.removed) ops.push({ kind: 'removed', token: ta[i++] });
+        else if (c.added) ops.push({ kind: 'added', token: tb[j++] });
+        else {
+          ops.push({ kind: 'same', token: tb[j++] });
+          i++;
         }
       }
-      let i = 0;
-      let j = 0;
-      const removed: Token[] = [];
-      const added: Token[] = [];
-      const flush = () => {
-        for (const t of removed) ops.push({ kind: 'removed', token: t });
-        for (const t of added) ops.push({ kind: 'added', token: t });
-        removed.length = 0;
-        added.length = 0;
-      };
-      while (i < n || j < m) {
-        if (i < n && j < m && a[start + i] === b[start + j]) {
-          flush();
-          ops.push({ kind: 'same', token: tb[start + j] });
-          i++;
-          j++;
-        } else if (j >= m || (i < n && lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
-          removed.push(ta[start + i]);
-          i++;
-        } else {
-          added.push(tb[start + j]);
-          j++;
-        }
-      }
-      flush();
     }
   }
   for (let j = endB; j < b.length; j++) ops.push({ kind: 'same', token: tb[j] });
-
   const parts: DiffPart[] = [];
   for (const op of ops) {
     const last = parts[parts.length - 1];

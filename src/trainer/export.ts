@@ -7,19 +7,18 @@ import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  MainIo,
+  type CommandIo,
   UserError,
-  checkKnownFlags,
-  findTrainerRoot,
-  flagBool,
-  flagValue,
   numberFlag,
-  parseArgs,
-  requirePythonWithTorch,
-  runMain,
-  trainerPythonPath,
-  withUserErrors,
-} from './common';
+  parseCommandLine,
+  processIo,
+  reportingErrors,
+  runAsProcess,
+  stringFlag,
+  usageError,
+} from '../common/commandLine';
+import { MANIFEST_FILE, type ModelManifest, decodeMatrix, readManifestJson } from '../engine/package';
+import { findTrainerRoot, requirePythonWithTorch, trainerPythonPath } from './common';
 
 /** Max |onnxruntime − PyTorch| allowed on the denoiser output x0. */
 export const TOLERANCE_FLOAT32 = 1e-3;
@@ -67,7 +66,8 @@ function ortVersion(): string {
 function asTensorRef(v: unknown, where: string): TensorRef {
   if (typeof v === 'string') throw new UserError(`${where}: a tensor needs "file" and "shape"`);
   const o = v as Record<string, unknown>;
-  if (!o || typeof o.file !== 'string' || !Array.isArray(o.shape)) throw new UserError(`${where}: a tensor needs "file" and "shape" (got ${JSON.stringify(v)?.slice(0, 120)})`);
+  if (!o || typeof o.file !== 'string' || !Array.isArray(o.shape))
+    throw new UserError(`${where}: a tensor needs "file" and "shape" (got ${JSON.stringify(v)?.slice(0, 120)})`);
   const dtype = (o.dtype ?? 'float32') as DType;
   if (!['float32', 'float16', 'int64', 'int32'].includes(dtype)) throw new UserError(`${where}: unsupported dtype ${String(o.dtype)}`);
   return { file: o.file, shape: (o.shape as unknown[]).map(Number), dtype };
@@ -111,22 +111,12 @@ export function readParitySpec(dir: string): { cases: ParityCase[]; raw: Record<
   return { cases, raw };
 }
 
-function halfToFloat(h: number): number {
-  const s = (h & 0x8000) >> 15;
-  const e = (h & 0x7c00) >> 10;
-  const f = h & 0x03ff;
-  let v: number;
-  if (e === 0) v = (f / 1024) * 2 ** -14;
-  else if (e === 31) v = f ? NaN : Infinity;
-  else v = (1 + f / 1024) * 2 ** (e - 15);
-  return s ? -v : v;
-}
-
 function readRaw(dir: string, t: TensorRef): Float32Array | BigInt64Array | Int32Array {
   const buf = fs.readFileSync(path.join(dir, t.file));
   const n = t.shape.reduce((a, b) => a * b, 1);
   const width = t.dtype === 'int64' ? 8 : t.dtype === 'float16' ? 2 : 4;
-  if (buf.length !== n * width) throw new UserError(`parity check: ${t.file} has ${buf.length} bytes, expected ${n * width} for ${t.dtype} [${t.shape.join(',')}]`);
+  if (buf.length !== n * width)
+    throw new UserError(`parity check: ${t.file} has ${buf.length} bytes, expected ${n * width} for ${t.dtype} [${t.shape.join(',')}]`);
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   switch (t.dtype) {
     case 'float32':
@@ -135,12 +125,8 @@ function readRaw(dir: string, t: TensorRef): Float32Array | BigInt64Array | Int3
       return new Int32Array(ab);
     case 'int64':
       return new BigInt64Array(ab);
-    case 'float16': {
-      const h = new Uint16Array(ab);
-      const f = new Float32Array(n);
-      for (let i = 0; i < n; i++) f[i] = halfToFloat(h[i]);
-      return f;
-    }
+    case 'float16':
+      return decodeMatrix(buf, 'float16', n);
   }
 }
 
@@ -152,11 +138,13 @@ function readEmbedding(pkg: string, manifest: Manifest): { data: Float32Array; d
   return { data: all.slice(0, e.vocabSize * e.dim), dims: [e.vocabSize, e.dim] };
 }
 
-interface Manifest {
-  embedding: { file: string; dtype: string; vocabSize: number; dim: number; absorbingRow: number };
-  files?: { denoiser?: string; rounding?: string };
-  provenance?: Record<string, unknown>;
-  [k: string]: unknown;
+/** The fields of manifest.json the check reads; the package is being written, so it is read as JSON. */
+type Manifest = Pick<ModelManifest, 'embedding'> & Partial<Pick<ModelManifest, 'files'>> & { provenance?: Record<string, unknown> };
+
+function readPackageManifest(pkg: string): Manifest {
+  const m = readManifestJson(pkg);
+  if (!m) throw new UserError(`parity check: ${path.join(pkg, MANIFEST_FILE)} is missing`);
+  return m as unknown as Manifest;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -166,9 +154,7 @@ interface Manifest {
 export async function checkParity(pkg: string, opts: { tolerance?: number } = {}): Promise<ParityResult> {
   // Loaded lazily: the CLI's other commands should not pay for the native module.
   const ort = await import('onnxruntime-node');
-  const manifestPath = path.join(pkg, 'manifest.json');
-  if (!fs.existsSync(manifestPath)) throw new UserError(`parity check: ${manifestPath} is missing`);
-  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Manifest;
+  const manifest = readPackageManifest(pkg);
   const fp16 = manifest.embedding?.dtype === 'float16';
   const tolerance = opts.tolerance ?? (fp16 ? TOLERANCE_FLOAT16 : TOLERANCE_FLOAT32);
   const pdir = path.join(pkg, 'parity');
@@ -206,7 +192,9 @@ export async function checkParity(pkg: string, opts: { tolerance?: number } = {}
         embedding ??= readEmbedding(pkg, manifest);
         feeds[name] = new ort.Tensor('float32', embedding.data, embedding.dims);
       } else {
-        throw new UserError(`parity check: ${c.model}.onnx needs input "${name}", which parity.json does not give (it has ${Object.keys(c.inputs).join(', ')})`);
+        throw new UserError(
+          `parity check: ${c.model}.onnx needs input "${name}", which parity.json does not give (it has ${Object.keys(c.inputs).join(', ')})`,
+        );
       }
     }
     const out = await s.run(feeds);
@@ -215,7 +203,10 @@ export async function checkParity(pkg: string, opts: { tolerance?: number } = {}
       const got = out[name];
       if (!got) throw new UserError(`parity check: ${c.model}.onnx has no output "${name}" (it has ${s.outputNames.join(', ')})`);
       const want = readRaw(pdir, ref);
-      if (got.data.length !== want.length) throw new UserError(`parity check: ${c.model} output ${name} has ${got.data.length} values, PyTorch gave ${want.length} (shapes [${got.dims.join(',')}] vs [${ref.shape.join(',')}])`);
+      if (got.data.length !== want.length)
+        throw new UserError(
+          `parity check: ${c.model} output ${name} has ${got.data.length} values, PyTorch gave ${want.length} (shapes [${got.dims.join(',')}] vs [${ref.shape.join(',')}])`,
+        );
       if (want instanceof Float32Array) {
         const g = got.data as Float32Array;
         let m = 0;
@@ -246,13 +237,18 @@ export async function checkParity(pkg: string, opts: { tolerance?: number } = {}
  * Checks parity of an exported package, records it in manifest.json and removes parity/.
  * Throws a UserError with the numbers when the check fails (parity/ is then kept for inspection).
  */
-export async function verifyAndRecordParity(pkg: string, opts: { tolerance?: number; log?: (s: string) => void } = {}): Promise<ParityResult> {
+export async function verifyAndRecordParity(
+  pkg: string,
+  opts: { tolerance?: number; log?: (s: string) => void } = {},
+): Promise<ParityResult> {
   const log = opts.log ?? ((s: string) => process.stdout.write(s + '\n'));
   const r = await checkParity(pkg, opts);
   const roundingChecked = r.tokensCompared > 0;
   log(
     `parity (${r.runtime}): denoiser max |Δ| = ${r.maxAbsDiff.toExponential(3)} over ${r.batches} batches (tolerance ${r.tolerance})` +
-      (roundingChecked ? `; rounding tokens agree ${r.tokensCompared - r.tokensDisagreeing}/${r.tokensCompared}` : '; rounding: no reference tokens'),
+      (roundingChecked
+        ? `; rounding tokens agree ${r.tokensCompared - r.tokensDisagreeing}/${r.tokensCompared}`
+        : '; rounding: no reference tokens'),
   );
   const failures: string[] = [];
   if (!(r.maxAbsDiff <= r.tolerance)) failures.push(`denoiser max abs diff ${r.maxAbsDiff} > tolerance ${r.tolerance}`);
@@ -264,8 +260,8 @@ export async function verifyAndRecordParity(pkg: string, opts: { tolerance?: num
       3,
     );
   }
-  const manifestPath = path.join(pkg, 'manifest.json');
-  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Manifest;
+  const manifestPath = path.join(pkg, MANIFEST_FILE);
+  const manifest = readPackageManifest(pkg);
   manifest.provenance = manifest.provenance ?? {};
   manifest.provenance.parity = {
     maxAbsDiff: r.maxAbsDiff,
@@ -304,7 +300,9 @@ export function resolveCheckpoint(p: string): string {
   if (!fs.existsSync(p)) throw new UserError(`diffuseq export: checkpoint ${p} not found`);
   if (!fs.statSync(p).isDirectory()) return p;
   for (const f of ['weights.pt', 'ckpt.pt']) if (fs.existsSync(path.join(p, f))) return path.join(p, f);
-  throw new UserError(`diffuseq export: ${p} is a folder without weights.pt or ckpt.pt; give a run folder that \`diffuseq train --out\` wrote, or its weights.pt`);
+  throw new UserError(
+    `diffuseq export: ${p} is a folder without weights.pt or ckpt.pt; give a run folder that \`diffuseq train --out\` wrote, or its weights.pt`,
+  );
 }
 
 /** Runs `python -m diffuseq_trainer.export`, then the parity check. Resolves to the parity result. */
@@ -339,37 +337,51 @@ export const EXPORT_USAGE = `usage: diffuseq export --checkpoint RUN_DIR|CKPT --
        diffuseq export --verify-only --out models/NAME      (re-run the parity check on an exported folder with parity/)
   float32 tolerance ${TOLERANCE_FLOAT32}, fp16 ${TOLERANCE_FLOAT16} (max abs diff of the denoiser's x0); rounding tokens must agree exactly.`;
 
-export async function exportMain(argv: string[], io: MainIo = {}): Promise<number> {
-  return withUserErrors(io, () => exportBody(argv, io));
+const EXPORT_OPTIONS = {
+  checkpoint: { type: 'string' },
+  out: { type: 'string' },
+  fp16: { type: 'boolean' },
+  tolerance: { type: 'string' },
+  'verify-only': { type: 'boolean' },
+  name: { type: 'string' },
+  description: { type: 'string' },
+  note: { type: 'string' },
+  data: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function exportMain(argv: string[], io: CommandIo = processIo(), signal?: AbortSignal): Promise<number> {
+  return reportingErrors(io, () => exportBody(argv, io, signal));
 }
 
-async function exportBody(argv: string[], io: MainIo): Promise<number> {
-  const stdout = io.stdout ?? process.stdout;
-  const log = (s: string) => stdout.write(s + '\n');
+async function exportBody(argv: string[], io: CommandIo, signal?: AbortSignal): Promise<number> {
+  const log = (s: string) => io.stdout.write(s + '\n');
   if (argv.includes('--help') || argv.includes('-h')) {
     log(EXPORT_USAGE);
     return 0;
   }
-  const p = parseArgs(argv);
-  checkKnownFlags(p, ['checkpoint', 'out', 'fp16', 'tolerance', 'verify-only', 'name', 'description', 'note', 'data', 'help'], 'export');
+  const cmd = 'export';
+  const { values: v, positionals } = parseCommandLine(cmd, argv, EXPORT_OPTIONS);
+  if (positionals.length) throw usageError(cmd, `unexpected argument ${JSON.stringify(positionals[0])} (see diffuseq export --help)`);
   // Passed to the Python exporter as is.
   const extraArgs: string[] = [];
-  for (const k of ['name', 'description', 'note', 'data']) {
-    const v = flagValue(p, k);
-    if (v !== undefined) extraArgs.push(`--${k}`, k === 'data' ? path.resolve(v) : v);
+  for (const k of ['name', 'description', 'note', 'data'] as const) {
+    const val = stringFlag(cmd, k, v[k]);
+    if (val !== undefined) extraArgs.push(`--${k}`, k === 'data' ? path.resolve(val) : val);
   }
-  const out = flagValue(p, 'out');
-  if (!out) throw new UserError('diffuseq export: --out DIR is required\n' + EXPORT_USAGE);
-  const tolerance = numberFlag(p, 'tolerance', { min: 0 });
-  if (flagBool(p, 'verify-only')) {
+  const out = stringFlag(cmd, 'out', v.out);
+  if (!out) throw usageError(cmd, '--out DIR is required\n' + EXPORT_USAGE);
+  const tolerance = numberFlag(cmd, 'tolerance', v.tolerance, 0);
+  if (v['verify-only'] === true) {
     await verifyAndRecordParity(out, { tolerance, log });
     return 0;
   }
-  const checkpoint = flagValue(p, 'checkpoint');
-  if (!checkpoint) throw new UserError('diffuseq export: --checkpoint CKPT is required\n' + EXPORT_USAGE);
-  await exportModel({ checkpoint, out, fp16: flagBool(p, 'fp16'), tolerance, log, env: io.env, extraArgs });
+  const checkpoint = stringFlag(cmd, 'checkpoint', v.checkpoint);
+  if (!checkpoint) throw usageError(cmd, '--checkpoint CKPT is required\n' + EXPORT_USAGE);
+  signal?.throwIfAborted();
+  await exportModel({ checkpoint, out, fp16: v.fp16 === true, tolerance, log, env: io.env, extraArgs });
   log(`exported ${out} (parity recorded in manifest.json)`);
   return 0;
 }
 
-if (require.main === module) runMain(exportMain);
+if (require.main === module) runAsProcess(exportMain);

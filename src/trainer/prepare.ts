@@ -8,8 +8,19 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { Tokenizer, WordPiece, bertNormalizer, bertPreTokenizer, wordPieceDecoder } from 'tokenizers';
-import { DEFAULT_TARGET_BUDGET, targetBudget } from '../engine/text';
-import { MainIo, UserError, checkKnownFlags, flagBool, flagValue, numberFlag, parseArgs, runMain, withUserErrors } from './common';
+import { DEFAULT_TARGET_BUDGET, targetBudget, type TargetBudgetSpec } from '../engine/text';
+import {
+  type CommandIo,
+  UserError,
+  intFlag,
+  numberFlag,
+  parseCommandLine,
+  processIo,
+  reportingErrors,
+  runAsProcess,
+  stringFlag,
+  usageError,
+} from '../common/commandLine';
 
 export type TaskName = 'paraphrase' | 'simplify';
 export const TASK_TOKENS: Record<TaskName, string> = { paraphrase: '[PARA]', simplify: '[SIMP]' };
@@ -18,7 +29,7 @@ export const SPECIAL_TOKENS = { pad: '[PAD]', unk: '[UNK]', sep: '[SEP]' } as co
 
 /** Licences of the datasets we know, keyed by folder name (see /work/shared/data/README.md). */
 export const LICENCES: Record<string, string> = {
-  qqp: "Quora terms of service, non-commercial",
+  qqp: 'Quora terms of service, non-commercial',
   asset: 'CC BY-NC 4.0',
   turkcorpus: 'GPL-3.0',
   onestop: 'CC BY-SA 4.0',
@@ -178,7 +189,8 @@ export function readPairs(file: string, limit?: number): { pairs: Pair[]; skippe
     } catch (e) {
       throw new UserError(`${where}: malformed JSON line (${(e as Error).message}): ${line.slice(0, 80)}`);
     }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new UserError(`${where}: expected a JSON object with "src" and "trg" (or "refs")`);
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj))
+      throw new UserError(`${where}: expected a JSON object with "src" and "trg" (or "refs")`);
     const o = obj as Record<string, unknown>;
     if (typeof o.src !== 'string') throw new UserError(`${where}: "src" missing or not a string`);
     records++;
@@ -209,7 +221,10 @@ function firstExisting(dir: string, base: string): string | undefined {
 export function datasetName(p: string): string {
   const abs = path.resolve(p);
   if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) return path.basename(abs);
-  const base = path.basename(abs).replace(/\.gz$/, '').replace(/\.jsonl$/, '');
+  const base = path
+    .basename(abs)
+    .replace(/\.gz$/, '')
+    .replace(/\.jsonl$/, '');
   if (['train', 'valid', 'test', 'dev'].includes(base)) return path.basename(path.dirname(abs));
   return base;
 }
@@ -217,11 +232,19 @@ export function datasetName(p: string): string {
 /** Deterministic membership in the held-out share, by a hash of the source text (so duplicates go together). */
 function inHeldOut(src: string, fraction: number): boolean {
   if (fraction <= 0) return false;
-  const h = crypto.createHash('sha1').update('diffuseq-valid\0' + src.toLowerCase()).digest();
+  const h = crypto
+    .createHash('sha1')
+    .update('diffuseq-valid\0' + src.toLowerCase())
+    .digest();
   return h.readUInt32BE(0) / 0x100000000 < fraction;
 }
 
-function loadDataset(spec: DataSpec, p: string, opts: Required<Pick<PrepareOptions, 'validFraction' | 'bothDirections'>>, limit: number | undefined): LoadedDataset {
+function loadDataset(
+  spec: DataSpec,
+  p: string,
+  opts: Required<Pick<PrepareOptions, 'validFraction' | 'bothDirections'>>,
+  limit: number | undefined,
+): LoadedDataset {
   const abs = path.resolve(p);
   if (!fs.existsSync(abs)) throw new UserError(`--data ${p}: no such file or folder`);
   const name = datasetName(abs);
@@ -243,7 +266,7 @@ function loadDataset(spec: DataSpec, p: string, opts: Required<Pick<PrepareOptio
     train.push(...r.pairs);
     skippedEmpty += r.skippedEmpty;
   }
-  let valid: Pair[] = [];
+  const valid: Pair[] = [];
   let validSource: LoadedDataset['validSource'] = 'none';
   if (validFiles.length) {
     for (const f of validFiles) {
@@ -264,7 +287,18 @@ function loadDataset(spec: DataSpec, p: string, opts: Required<Pick<PrepareOptio
     for (let i = 0; i < n; i++) train.push({ src: train[i].trg, trg: train[i].src });
     reversedAdded = n;
   }
-  return { name, task: spec.task, licence: LICENCES[name] ?? UNKNOWN_LICENCE, trainFiles, validFiles, validSource, train, valid, skippedEmpty, reversedAdded };
+  return {
+    name,
+    task: spec.task,
+    licence: LICENCES[name] ?? UNKNOWN_LICENCE,
+    trainFiles,
+    validFiles,
+    validSource,
+    train,
+    valid,
+    skippedEmpty,
+    reversedAdded,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -295,7 +329,9 @@ export function loadTokenizer(dir: string, tasks: TaskName[]): TrainedTokenizer 
   const idOf = (tok: string): number => {
     const id = tokenizer.tokenToId(tok);
     if (id === undefined || id === null) {
-      throw new UserError(`--tokenizer ${dir}: its tokenizer has no ${tok} token${Object.values(TASK_TOKENS).includes(tok) ? ' (the data has a task the model was not trained for)' : ''}`);
+      throw new UserError(
+        `--tokenizer ${dir}: its tokenizer has no ${tok} token${Object.values(TASK_TOKENS).includes(tok) ? ' (the data has a task the model was not trained for)' : ''}`,
+      );
     }
     return id;
   };
@@ -329,12 +365,19 @@ export async function trainTokenizer(texts: string[], tasks: TaskName[], vocabSi
     configureTokenizer(raw);
     raw.train([corpus]);
     const trained = Object.entries(raw.getVocab(false)).sort((a, b) => a[1] - b[1]);
-    const specials = [SPECIAL_TOKENS.pad, SPECIAL_TOKENS.unk, SPECIAL_TOKENS.sep, ...TASK_ORDER.filter((t) => tasks.includes(t)).map((t) => TASK_TOKENS[t])];
+    const specials = [
+      SPECIAL_TOKENS.pad,
+      SPECIAL_TOKENS.unk,
+      SPECIAL_TOKENS.sep,
+      ...TASK_ORDER.filter((t) => tasks.includes(t)).map((t) => TASK_TOKENS[t]),
+    ];
     const room = vocabSize - specials.length;
     const isChar = (tok: string) => [...tok].length === 1 || (tok.startsWith('##') && [...tok].length === 3);
     const chars = trained.filter(([t]) => isChar(t) && !specials.includes(t));
     if (chars.length > room) {
-      throw new UserError(`--vocab-size ${vocabSize} is too small: the training text has ${chars.length} distinct characters/continuations, and ${specials.length} special tokens are needed`);
+      throw new UserError(
+        `--vocab-size ${vocabSize} is too small: the training text has ${chars.length} distinct characters/continuations, and ${specials.length} special tokens are needed`,
+      );
     }
     const vocab: Record<string, number> = {};
     specials.forEach((s, i) => (vocab[s] = i));
@@ -388,7 +431,13 @@ function percentile(sorted: number[], q: number): number {
 function lengthStats(values: number[]): LengthStats {
   const s = [...values].sort((a, b) => a - b);
   const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : 0;
-  return { p50: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99), max: s.length ? s[s.length - 1] : 0, mean: Math.round(mean * 100) / 100 };
+  return {
+    p50: percentile(s, 0.5),
+    p90: percentile(s, 0.9),
+    p99: percentile(s, 0.99),
+    max: s.length ? s[s.length - 1] : 0,
+    mean: Math.round(mean * 100) / 100,
+  };
 }
 
 interface EncodedSplit {
@@ -438,7 +487,12 @@ async function encodeAll(tok: Tokenizer, texts: string[]): Promise<number[][]> {
   return out;
 }
 
-function writeShards(dir: string, split: string, examples: EncodedSplit, dtype: 'uint16' | 'uint32'): { tokensBytes: number; indexBytes: number; tokens: number } {
+function writeShards(
+  dir: string,
+  split: string,
+  examples: EncodedSplit,
+  dtype: 'uint16' | 'uint32',
+): { tokensBytes: number; indexBytes: number; tokens: number } {
   const total = examples.tokens.reduce((s, t) => s + t.length, 0);
   const tokens = dtype === 'uint16' ? new Uint16Array(total) : new Uint32Array(total);
   const index = new Int32Array(examples.tokens.length * 4);
@@ -464,55 +518,27 @@ function writeShards(dir: string, split: string, examples: EncodedSplit, dtype: 
 // ---------------------------------------------------------------------------------------------------------------
 // Main entry
 
-export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
-  const t0 = Date.now();
-  const log = options.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const vocabSize = options.vocabSize ?? 16000;
-  const maxSource = options.maxSource ?? 64;
-  const maxTarget = options.maxTarget ?? 64;
-  const validFraction = options.validFraction ?? 0.02;
-  const bothDirections = options.bothDirections ?? false;
-  const budget = options.budget ?? { ...DEFAULT_TARGET_BUDGET };
-  if (!options.data.length) throw new UserError('diffuseq prepare: give at least one --data DIR --task paraphrase|simplify');
-  if (maxSource < 3) throw new UserError('--max-source must be at least 3 ([TASK], one token, [SEP])');
-  if (maxTarget < 2) throw new UserError('--max-target must be at least 2 (one token, [SEP])');
-  if (!(validFraction >= 0 && validFraction < 1)) throw new UserError('--valid-fraction must be in [0, 1)');
-
-  // Read
-  const datasets: LoadedDataset[] = [];
-  for (const spec of options.data) {
-    if (!TASK_ORDER.includes(spec.task)) throw new UserError(`unknown task ${spec.task} (paraphrase or simplify)`);
-    for (const p of spec.paths) datasets.push(loadDataset(spec, p, { validFraction, bothDirections }, spec.limit ?? options.limit));
-  }
-  const tasks = TASK_ORDER.filter((t) => datasets.some((d) => d.task === t));
-  const tRead = Date.now();
-  for (const d of datasets) {
-    log(`read ${d.name} (${d.task}): ${d.train.length} train pairs${d.reversedAdded ? ` (incl. ${d.reversedAdded} reversed)` : ''}, ${d.valid.length} valid pairs (${d.validSource})${d.skippedEmpty ? `, ${d.skippedEmpty} empty skipped` : ''}`);
-  }
-  const trainTotal = datasets.reduce((s, d) => s + d.train.length, 0);
-  if (!trainTotal) throw new UserError('no training pairs found');
-
-  // Tokenizer
-  const texts: string[] = [];
-  for (const d of datasets) for (const p of d.train.slice(0, d.train.length - d.reversedAdded)) texts.push(p.src, p.trg);
-  const tk = options.tokenizerFrom ? loadTokenizer(options.tokenizerFrom, tasks) : await trainTokenizer(texts, tasks, vocabSize);
-  const tTok = Date.now();
-  if (options.tokenizerFrom) {
-    log(`tokenizer: ${tk.keptVocab} tokens from ${path.join(options.tokenizerFrom, 'tokenizer.json')} (not trained)`);
-  } else {
-    log(`tokenizer: WordPiece, ${tk.keptVocab} tokens (trained ${tk.trainedVocab}, cut to --vocab-size ${vocabSize}) in ${((tTok - tRead) / 1000).toFixed(1)}s`);
-  }
-  if (!options.tokenizerFrom && tk.keptVocab < vocabSize) {
-    log(
-      `note: the vocabulary has ${tk.keptVocab} tokens, fewer than --vocab-size ${vocabSize}: ` +
-        (tk.trainedVocab >= 30000 ? "the tokenizers binding's trainer stops at 30000 (it takes no options)" : 'the training text has no more merges'),
-    );
-  }
-  const dtype: 'uint16' | 'uint32' = tk.keptVocab <= 65536 ? 'uint16' : 'uint32';
-
-  // Encode
-  const { pad, unk, sep } = tk.specialIds;
-  const splits: Record<'train' | 'valid', EncodedSplit> = { train: { tokens: [], srcLens: [], trgLens: [] }, valid: { tokens: [], srcLens: [], trgLens: [] } };
+/**
+ * Encodes every dataset's pairs: [TASK] source [SEP] target [SEP], sources and targets cut to maxSource/maxTarget,
+ * with the per-dataset and overall counts the report shows (lengths, truncations, unknown words, over-budget
+ * targets).
+ */
+async function encodeDatasets(
+  datasets: readonly LoadedDataset[],
+  tk: TrainedTokenizer,
+  limits: { maxSource: number; maxTarget: number; budget: TargetBudgetSpec },
+): Promise<{
+  splits: Record<'train' | 'valid', EncodedSplit>;
+  totals: Record<'train' | 'valid', PartAccumulator>;
+  reports: DatasetReport[];
+  wordsUnencodable: number;
+}> {
+  const { maxSource, maxTarget, budget } = limits;
+  const { unk, sep } = tk.specialIds;
+  const splits: Record<'train' | 'valid', EncodedSplit> = {
+    train: { tokens: [], srcLens: [], trgLens: [] },
+    valid: { tokens: [], srcLens: [], trgLens: [] },
+  };
   const totals = { train: newAcc(), valid: newAcc() };
   const reports: DatasetReport[] = [];
   let wordsUnencodable = 0;
@@ -521,8 +547,14 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
     const parts: Record<'train' | 'valid', PartReport> = {} as Record<'train' | 'valid', PartReport>;
     for (const split of ['train', 'valid'] as const) {
       const pairs = d[split];
-      const srcIds = await encodeAll(tk.tokenizer, pairs.map((p) => p.src));
-      const trgIds = await encodeAll(tk.tokenizer, pairs.map((p) => p.trg));
+      const srcIds = await encodeAll(
+        tk.tokenizer,
+        pairs.map((p) => p.src),
+      );
+      const trgIds = await encodeAll(
+        tk.tokenizer,
+        pairs.map((p) => p.trg),
+      );
       const acc = newAcc();
       const tot = totals[split];
       for (let i = 0; i < pairs.length; i++) {
@@ -576,21 +608,87 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
       valid: parts.valid,
     });
   }
-  void pad;
+  return { splits, totals, reports, wordsUnencodable };
+}
+
+/** tokenizer.json and tokenizer_config.json: copied byte for byte from `from`, else the trained ones. */
+function writeTokenizerFiles(out: string, tk: TrainedTokenizer, from: string | undefined, taskTokens: string[], maxLength: number): void {
+  if (from) {
+    // Byte for byte: `train --init` checks that the data's tokenizer is the package's.
+    fs.copyFileSync(path.join(from, 'tokenizer.json'), path.join(out, 'tokenizer.json'));
+  } else {
+    tk.tokenizer.save(path.join(out, 'tokenizer.json'), false);
+  }
+  const cfgFrom = from && path.join(from, 'tokenizer_config.json');
+  if (cfgFrom && fs.existsSync(cfgFrom)) fs.copyFileSync(cfgFrom, path.join(out, 'tokenizer_config.json'));
+  else fs.writeFileSync(path.join(out, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig(taskTokens, maxLength), null, 2) + '\n');
+}
+
+export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
+  const t0 = Date.now();
+  const log = options.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const vocabSize = options.vocabSize ?? 16000;
+  const maxSource = options.maxSource ?? 64;
+  const maxTarget = options.maxTarget ?? 64;
+  const validFraction = options.validFraction ?? 0.02;
+  const bothDirections = options.bothDirections ?? false;
+  const budget = options.budget ?? { ...DEFAULT_TARGET_BUDGET };
+  if (!options.data.length) throw new UserError('diffuseq prepare: give at least one --data DIR --task paraphrase|simplify');
+  if (maxSource < 3) throw new UserError('--max-source must be at least 3 ([TASK], one token, [SEP])');
+  if (maxTarget < 2) throw new UserError('--max-target must be at least 2 (one token, [SEP])');
+  if (!(validFraction >= 0 && validFraction < 1)) throw new UserError('--valid-fraction must be in [0, 1)');
+
+  // Read
+  const datasets: LoadedDataset[] = [];
+  for (const spec of options.data) {
+    if (!TASK_ORDER.includes(spec.task)) throw new UserError(`unknown task ${spec.task} (paraphrase or simplify)`);
+    for (const p of spec.paths) datasets.push(loadDataset(spec, p, { validFraction, bothDirections }, spec.limit ?? options.limit));
+  }
+  const tasks = TASK_ORDER.filter((t) => datasets.some((d) => d.task === t));
+  const tRead = Date.now();
+  for (const d of datasets) {
+    log(
+      `read ${d.name} (${d.task}): ${d.train.length} train pairs${d.reversedAdded ? ` (incl. ${d.reversedAdded} reversed)` : ''}, ${d.valid.length} valid pairs (${d.validSource})${d.skippedEmpty ? `, ${d.skippedEmpty} empty skipped` : ''}`,
+    );
+  }
+  const trainTotal = datasets.reduce((s, d) => s + d.train.length, 0);
+  if (!trainTotal) throw new UserError('no training pairs found');
+
+  // Tokenizer
+  const texts: string[] = [];
+  for (const d of datasets) for (const p of d.train.slice(0, d.train.length - d.reversedAdded)) texts.push(p.src, p.trg);
+  const tk = options.tokenizerFrom ? loadTokenizer(options.tokenizerFrom, tasks) : await trainTokenizer(texts, tasks, vocabSize);
+  const tTok = Date.now();
+  if (options.tokenizerFrom) {
+    log(`tokenizer: ${tk.keptVocab} tokens from ${path.join(options.tokenizerFrom, 'tokenizer.json')} (not trained)`);
+  } else {
+    log(
+      `tokenizer: WordPiece, ${tk.keptVocab} tokens (trained ${tk.trainedVocab}, cut to --vocab-size ${vocabSize}) in ${((tTok - tRead) / 1000).toFixed(1)}s`,
+    );
+  }
+  if (!options.tokenizerFrom && tk.keptVocab < vocabSize) {
+    log(
+      `note: the vocabulary has ${tk.keptVocab} tokens, fewer than --vocab-size ${vocabSize}: ` +
+        (tk.trainedVocab >= 30000
+          ? "the tokenizers binding's trainer stops at 30000 (it takes no options)"
+          : 'the training text has no more merges'),
+    );
+  }
+  const dtype: 'uint16' | 'uint32' = tk.keptVocab <= 65536 ? 'uint16' : 'uint32';
+
+  // Encode
+  const { splits, totals, reports, wordsUnencodable } = await encodeDatasets(datasets, tk, { maxSource, maxTarget, budget });
   const tEnc = Date.now();
 
   // Write
   fs.mkdirSync(options.out, { recursive: true });
-  const taskTokens = tasks.map((t) => TASK_TOKENS[t]);
-  if (options.tokenizerFrom) {
-    // Byte for byte: `train --init` checks that the data's tokenizer is the package's.
-    fs.copyFileSync(path.join(options.tokenizerFrom, 'tokenizer.json'), path.join(options.out, 'tokenizer.json'));
-  } else {
-    tk.tokenizer.save(path.join(options.out, 'tokenizer.json'), false);
-  }
-  const cfgFrom = options.tokenizerFrom && path.join(options.tokenizerFrom, 'tokenizer_config.json');
-  if (cfgFrom && fs.existsSync(cfgFrom)) fs.copyFileSync(cfgFrom, path.join(options.out, 'tokenizer_config.json'));
-  else fs.writeFileSync(path.join(options.out, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig(taskTokens, maxSource + maxTarget), null, 2) + '\n');
+  writeTokenizerFiles(
+    options.out,
+    tk,
+    options.tokenizerFrom,
+    tasks.map((t) => TASK_TOKENS[t]),
+    maxSource + maxTarget,
+  );
   const bytes: Record<string, number> = {};
   const counts: Record<'train' | 'valid', number> = { train: 0, valid: 0 };
   for (const split of ['train', 'valid'] as const) {
@@ -600,7 +698,6 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
     counts[split] = w.tokens;
   }
   bytes['tokenizer.json'] = fs.statSync(path.join(options.out, 'tokenizer.json')).size;
-  const tWrite = Date.now();
 
   const tasksMeta: PrepareMeta['tasks'] = {};
   for (const t of tasks) tasksMeta[t] = { token: TASK_TOKENS[t], id: tk.taskIds[t]! };
@@ -611,8 +708,19 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
     tokens: { pad: tk.specialIds.pad, unk: tk.specialIds.unk, sep: tk.specialIds.sep },
     tasks: tasksMeta,
     lengths: { maxSource, maxTarget, targetBudget: budget },
-    splits: { train: { examples: splits.train.tokens.length, tokens: counts.train }, valid: { examples: splits.valid.tokens.length, tokens: counts.valid } },
-    data: reports.map((r) => ({ name: r.name, task: r.task, files: r.files, validFiles: r.validFiles, pairs: r.pairs, validPairs: r.validPairs, licence: r.licence })),
+    splits: {
+      train: { examples: splits.train.tokens.length, tokens: counts.train },
+      valid: { examples: splits.valid.tokens.length, tokens: counts.valid },
+    },
+    data: reports.map((r) => ({
+      name: r.name,
+      task: r.task,
+      files: r.files,
+      validFiles: r.validFiles,
+      pairs: r.pairs,
+      validPairs: r.validPairs,
+      licence: r.licence,
+    })),
     tokenizer: { type: 'WordPiece', lowercase: true, trainedVocab: tk.trainedVocab, keptVocab: tk.keptVocab, wordsUnencodable },
     report: {
       datasets: reports,
@@ -626,7 +734,6 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   };
   meta.report.seconds.write = (Date.now() - tEnc) / 1000;
   meta.report.seconds.total = (Date.now() - t0) / 1000;
-  void tWrite;
   fs.writeFileSync(path.join(options.out, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
   for (const l of formatReport(meta)) log(l);
   return { out: options.out, meta };
@@ -645,17 +752,31 @@ function fmtBytes(n: number): string {
 export function formatReport(meta: PrepareMeta): string[] {
   const r = meta.report;
   const lines: string[] = [];
-  lines.push(`prepared: ${meta.splits.train.examples} train / ${meta.splits.valid.examples} valid examples, vocabulary ${meta.vocabSize} (${meta.tokenDtype})`);
+  lines.push(
+    `prepared: ${meta.splits.train.examples} train / ${meta.splits.valid.examples} valid examples, vocabulary ${meta.vocabSize} (${meta.tokenDtype})`,
+  );
   for (const d of r.datasets) {
-    lines.push(`  ${d.name.padEnd(12)} ${d.task.padEnd(10)} train ${String(d.pairs).padStart(7)}  valid ${String(d.validPairs).padStart(6)}  licence: ${d.licence}`);
-    lines.push(`    source len ${fmtLen(d.train.sourceLength)} | target len ${fmtLen(d.train.targetLength)} | unk ${(d.train.unknownRate * 100).toFixed(3)}% | truncated src ${d.train.truncatedSources} trg ${d.train.truncatedTargets} | over budget ${d.train.overBudget}`);
+    lines.push(
+      `  ${d.name.padEnd(12)} ${d.task.padEnd(10)} train ${String(d.pairs).padStart(7)}  valid ${String(d.validPairs).padStart(6)}  licence: ${d.licence}`,
+    );
+    lines.push(
+      `    source len ${fmtLen(d.train.sourceLength)} | target len ${fmtLen(d.train.targetLength)} | unk ${(d.train.unknownRate * 100).toFixed(3)}% | truncated src ${d.train.truncatedSources} trg ${d.train.truncatedTargets} | over budget ${d.train.overBudget}`,
+    );
   }
   for (const split of ['train', 'valid'] as const) {
     const p = r[split];
-    lines.push(`  ${split}: ${p.tokens} tokens, unk ${(p.unknownRate * 100).toFixed(3)}%, source len ${fmtLen(p.sourceLength)}, target len ${fmtLen(p.targetLength)}, truncated src ${p.truncatedSources} trg ${p.truncatedTargets}, over budget ${p.overBudget}`);
+    lines.push(
+      `  ${split}: ${p.tokens} tokens, unk ${(p.unknownRate * 100).toFixed(3)}%, source len ${fmtLen(p.sourceLength)}, target len ${fmtLen(p.targetLength)}, truncated src ${p.truncatedSources} trg ${p.truncatedTargets}, over budget ${p.overBudget}`,
+    );
   }
-  lines.push(`  files: ${Object.entries(r.bytes).map(([k, v]) => `${k} ${fmtBytes(v)}`).join(', ')}`);
-  lines.push(`  time: ${r.seconds.total.toFixed(2)}s (read ${r.seconds.read.toFixed(2)}s, tokenizer ${r.seconds.tokenizer.toFixed(2)}s, encode ${r.seconds.encode.toFixed(2)}s, write ${r.seconds.write.toFixed(2)}s)`);
+  lines.push(
+    `  files: ${Object.entries(r.bytes)
+      .map(([k, v]) => `${k} ${fmtBytes(v)}`)
+      .join(', ')}`,
+  );
+  lines.push(
+    `  time: ${r.seconds.total.toFixed(2)}s (read ${r.seconds.read.toFixed(2)}s, tokenizer ${r.seconds.tokenizer.toFixed(2)}s, encode ${r.seconds.encode.toFixed(2)}s, write ${r.seconds.write.toFixed(2)}s)`,
+  );
   return lines;
 }
 
@@ -700,61 +821,80 @@ export const PREPARE_USAGE = `usage: diffuseq prepare --data DIR_OR_FILE… --ta
   --data/--task come in pairs; a --limit right after a --data/--task pair applies to that dataset only,
   one before the first --data applies to every dataset (first N pairs of each train and valid file).`;
 
+const PREPARE_OPTIONS = {
+  data: { type: 'string', multiple: true },
+  task: { type: 'string', multiple: true },
+  limit: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  'vocab-size': { type: 'string' },
+  'max-source': { type: 'string' },
+  'max-target': { type: 'string' },
+  'valid-fraction': { type: 'string' },
+  'both-directions': { type: 'boolean' },
+  'budget-ratio': { type: 'string' },
+  'budget-extra': { type: 'string' },
+  tokenizer: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Parses `diffuseq prepare` arguments into PrepareOptions. */
 export function parsePrepareArgs(argv: string[]): PrepareOptions {
-  const p = parseArgs(argv);
-  checkKnownFlags(p, ['data', 'task', 'out', 'vocab-size', 'max-source', 'max-target', 'limit', 'valid-fraction', 'both-directions', 'budget-ratio', 'budget-extra', 'tokenizer', 'help'], 'prepare');
+  const cmd = 'prepare';
+  // --data takes every plain argument after it; --data/--task/--limit are read in their order.
+  const { values: v, positionals, occurrences } = parseCommandLine(cmd, argv, PREPARE_OPTIONS, ['data']);
+  if (positionals.length) throw usageError(cmd, `unexpected argument ${JSON.stringify(positionals[0])} (see diffuseq prepare --help)`);
   const data: DataSpec[] = [];
   let pending: string[] | undefined;
   let globalLimit: number | undefined;
-  for (const f of p.flags) {
+  for (const f of occurrences) {
     if (f.name === 'data') {
-      if (pending) throw new UserError(`--data ${pending.join(' ')} has no --task (paraphrase or simplify)`);
-      if (!f.values.length) throw new UserError('--data needs a folder or file');
+      if (pending) throw usageError(cmd, `--data ${pending.join(' ')} has no --task (paraphrase or simplify)`);
       pending = f.values;
     } else if (f.name === 'task') {
-      if (!pending) throw new UserError('--task must follow a --data');
+      if (!pending) throw usageError(cmd, '--task must follow a --data');
       const t = f.values[0];
-      if (f.values.length !== 1 || (t !== 'paraphrase' && t !== 'simplify')) throw new UserError(`--task must be paraphrase or simplify (got ${f.values.join(' ')})`);
+      if (t !== 'paraphrase' && t !== 'simplify') throw usageError(cmd, `--task must be paraphrase or simplify (got ${t})`);
       data.push({ paths: pending, task: t });
       pending = undefined;
     } else if (f.name === 'limit') {
-      const n = Number(f.values[0]);
-      if (f.values.length !== 1 || !Number.isInteger(n) || n < 1) throw new UserError(`--limit must be a positive integer (got ${f.values.join(' ')})`);
-      if (pending) throw new UserError('--limit between --data and --task: put it after --task');
+      const n = intFlag(cmd, 'limit', f.values[0], 1, Number.MAX_SAFE_INTEGER)!;
+      if (pending) throw usageError(cmd, '--limit between --data and --task: put it after --task');
       if (data.length) data[data.length - 1].limit = n;
       else globalLimit = n;
     }
   }
-  if (pending) throw new UserError(`--data ${pending.join(' ')} has no --task (paraphrase or simplify)`);
-  const outFlag = p.flags.filter((f) => f.name === 'out').pop();
-  if (!outFlag || outFlag.values.length !== 1) throw new UserError('diffuseq prepare: --out DIR is required');
+  if (pending) throw usageError(cmd, `--data ${pending.join(' ')} has no --task (paraphrase or simplify)`);
+  const out = stringFlag(cmd, 'out', v.out);
+  if (!out) throw usageError(cmd, '--out DIR is required');
   return {
     data,
-    out: outFlag.values[0],
-    vocabSize: numberFlag(p, 'vocab-size', { int: true, min: 16 }),
-    maxSource: numberFlag(p, 'max-source', { int: true, min: 3 }),
-    maxTarget: numberFlag(p, 'max-target', { int: true, min: 2 }),
+    out,
+    vocabSize: intFlag(cmd, 'vocab-size', v['vocab-size'], 16, 1 << 20),
+    maxSource: intFlag(cmd, 'max-source', v['max-source'], 3, 4096),
+    maxTarget: intFlag(cmd, 'max-target', v['max-target'], 2, 4096),
     limit: globalLimit,
-    validFraction: numberFlag(p, 'valid-fraction', { min: 0, max: 0.99 }),
-    bothDirections: flagBool(p, 'both-directions'),
-    tokenizerFrom: flagValue(p, 'tokenizer'),
-    budget: { ratio: numberFlag(p, 'budget-ratio', { min: 0.1, max: 10 }) ?? 1.5, extra: numberFlag(p, 'budget-extra', { int: true, min: 0, max: 64 }) ?? 6 },
+    validFraction: numberFlag(cmd, 'valid-fraction', v['valid-fraction'], 0, 0.99),
+    bothDirections: v['both-directions'] === true,
+    tokenizerFrom: stringFlag(cmd, 'tokenizer', v.tokenizer),
+    budget: {
+      ratio: numberFlag(cmd, 'budget-ratio', v['budget-ratio'], 0.1, 10) ?? DEFAULT_TARGET_BUDGET.ratio,
+      extra: intFlag(cmd, 'budget-extra', v['budget-extra'], 0, 64) ?? DEFAULT_TARGET_BUDGET.extra,
+    },
   };
 }
 
 /** `diffuseq prepare …`; returns the exit code. */
-export async function prepareMain(argv: string[], io: MainIo = {}): Promise<number> {
-  const stdout = io.stdout ?? process.stdout;
-  return withUserErrors(io, async () => {
+export async function prepareMain(argv: string[], io: CommandIo = processIo(), signal?: AbortSignal): Promise<number> {
+  return reportingErrors(io, async () => {
     if (argv.includes('--help') || argv.includes('-h')) {
-      stdout.write(PREPARE_USAGE + '\n');
+      io.stdout.write(PREPARE_USAGE + '\n');
       return 0;
     }
     const opts = parsePrepareArgs(argv);
-    await prepare({ ...opts, log: (l) => stdout.write(l + '\n') });
+    signal?.throwIfAborted();
+    await prepare({ ...opts, log: (l) => io.stdout.write(l + '\n') });
     return 0;
   });
 }
 
-if (require.main === module) runMain(prepareMain);
+if (require.main === module) runAsProcess(prepareMain);

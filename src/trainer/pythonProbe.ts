@@ -62,14 +62,20 @@ export const defaultExec: ExecFn = (file, args, opts) =>
   });
 
 function oneLine(s: string): string {
-  const lines = s.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = s
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines[lines.length - 1] ?? '').slice(0, 300);
 }
 
 type ExecResult = Awaited<ReturnType<ExecFn>>;
 
 /** One candidate's outcome from what running the probe script gave. */
-export function judgeAttempt(python: string, r: ExecResult): { attempt: ProbeAttempt; info?: { python: string; torch: string; cuda: boolean } } {
+export function judgeAttempt(
+  python: string,
+  r: ExecResult,
+): { attempt: ProbeAttempt; info?: { python: string; torch: string; cuda: boolean } } {
   if (r.code === 0) {
     try {
       const info = JSON.parse(oneLine(r.stdout)) as { python: string; torch: string; cuda: boolean };
@@ -91,8 +97,17 @@ export function probePythonSync(opts: { env?: NodeJS.ProcessEnv; timeoutMs?: num
   const env = opts.env ?? process.env;
   const attempts: ProbeAttempt[] = [];
   for (const python of pythonCandidates(env)) {
-    const r = spawnSync(python, ['-c', PROBE_SCRIPT], { env: { ...env, PYTHONWARNINGS: 'ignore' }, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000 });
-    const j = judgeAttempt(python, { code: r.error ? null : r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error as NodeJS.ErrnoException | undefined });
+    const r = spawnSync(python, ['-c', PROBE_SCRIPT], {
+      env: { ...env, PYTHONWARNINGS: 'ignore' },
+      encoding: 'utf8',
+      timeout: opts.timeoutMs ?? 120_000,
+    });
+    const j = judgeAttempt(python, {
+      code: r.error ? null : r.status,
+      stdout: r.stdout ?? '',
+      stderr: r.stderr ?? '',
+      error: r.error as NodeJS.ErrnoException | undefined,
+    });
     attempts.push(j.attempt);
     if (j.info) return { ok: true, python, pythonVersion: j.info.python, torch: j.info.torch, cuda: j.info.cuda, attempts };
   }

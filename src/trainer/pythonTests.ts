@@ -18,10 +18,14 @@ export function runPythonTests(root: string = findTrainerRoot(), env: NodeJS.Pro
   if (!found.python) {
     const why = found.tried.map((t) => `${t.executable}: ${t.reason}`).join('; ');
     if (isCI(env)) {
-      process.stderr.write(`test:py FAILED: no Python with torch (CI=true) — ${why}\nInstall: ${PY_INSTALL_LINE} (or pip install torch onnx), or set DIFFUSEQ_PYTHON.\n`);
+      process.stderr.write(
+        `test:py FAILED: no Python with torch (CI=true) — ${why}\nInstall: ${PY_INSTALL_LINE} (or pip install torch onnx), or set DIFFUSEQ_PYTHON.\n`,
+      );
       return 1;
     }
-    process.stdout.write(`SKIP test:py — no Python with torch (${why}).\n  Install: ${PY_INSTALL_LINE}  (or: pip install torch onnx), or set DIFFUSEQ_PYTHON. See docs/training.md.\n`);
+    process.stdout.write(
+      `SKIP test:py — no Python with torch (${why}).\n  Install: ${PY_INSTALL_LINE}  (or: pip install torch onnx), or set DIFFUSEQ_PYTHON. See docs/training.md.\n`,
+    );
     return 0;
   }
   const py = found.python;

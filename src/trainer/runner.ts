@@ -10,19 +10,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import {
-  MainIo,
-  PythonInfo,
+  type CommandIo,
   UserError,
-  checkKnownFlags,
-  findTrainerRoot,
-  flagValue,
+  parseCommandLine,
+  intFlag,
   numberFlag,
-  parseArgs,
-  requirePythonWithTorch,
-  runMain,
-  trainerPythonPath,
-  withUserErrors,
-} from './common';
+  processIo,
+  reportingErrors,
+  runAsProcess,
+  stringFlag,
+  usageError,
+} from '../common/commandLine';
+import { PythonInfo, findTrainerRoot, requirePythonWithTorch, trainerPythonPath } from './common';
 import { chooseAllocator } from './allocator';
 import { ProgressDisplay, quoteArg } from './trainProgress';
 import { parseProtocolLine, type TrainEvent, type TrainSummary } from './trainProtocol';
@@ -55,7 +54,6 @@ export interface TrainOptions {
   /** Extra arguments passed to the trainer as is. */
   extraArgs?: string[];
 }
-
 
 /** The command line the runner starts (exported for tests and the docs). */
 export function trainCommand(python: string, opts: TrainOptions): string[] {
@@ -97,10 +95,25 @@ export class TrainingRun extends EventEmitter {
     super();
     this.command = command;
     const t0 = Date.now();
-    this.summary = { exitCode: null, signal: null, status: 'failed', steps: [], evals: [], checkpoints: [], wallSeconds: 0, stderrTail: [], command };
+    this.summary = {
+      exitCode: null,
+      signal: null,
+      status: 'failed',
+      steps: [],
+      evals: [],
+      checkpoints: [],
+      wallSeconds: 0,
+      stderrTail: [],
+      command,
+    };
     // Own process group: a terminal Ctrl-C reaches only us, and we forward it exactly once (a second SIGINT
     // would interrupt the trainer while it writes its checkpoint).
-    this.child = cp.spawn(command[0], command.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    this.child = cp.spawn(command[0], command.slice(1), {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+    });
     // Being in its own process group, the trainer would outlive us: when this process exits, ask it to stop
     // (SIGTERM: it writes a checkpoint first).
     const onParentExit = () => {
@@ -131,7 +144,8 @@ export class TrainingRun extends EventEmitter {
       if (spawnError) s.error = s.error ?? `cannot start ${command[0]}: ${spawnError.message}`;
       s.status = exit.code === 0 && s.done && !s.error ? 'done' : this.signalsSent > 0 ? 'stopped' : 'failed';
       if (s.status === 'failed' && !s.error) {
-        s.error = exit.code === 0 ? 'the trainer exited without a done event' : `the trainer exited with ${exit.signal ?? 'code ' + exit.code}`;
+        s.error =
+          exit.code === 0 ? 'the trainer exited without a done event' : `the trainer exited with ${exit.signal ?? 'code ' + exit.code}`;
       }
       this.push({ event: 'exit', summary: s });
       this.emit('exit', s);
@@ -265,10 +279,17 @@ export function startTraining(opts: TrainOptions): TrainingRun {
   } catch (e) {
     throw new UserError(`diffuseq train: config ${opts.config} is not valid JSON (${(e as Error).message})`);
   }
-  if (opts.resume && !fs.existsSync(path.resolve(cwd, opts.resume))) throw new UserError(`diffuseq train: checkpoint ${opts.resume} not found`);
-  if (opts.init && !fs.existsSync(path.join(path.resolve(cwd, opts.init), 'manifest.json'))) throw new UserError(`diffuseq train: --init ${opts.init} is not a model package (no manifest.json)`);
+  if (opts.resume && !fs.existsSync(path.resolve(cwd, opts.resume)))
+    throw new UserError(`diffuseq train: checkpoint ${opts.resume} not found`);
+  if (opts.init && !fs.existsSync(path.join(path.resolve(cwd, opts.init), 'manifest.json')))
+    throw new UserError(`diffuseq train: --init ${opts.init} is not a model package (no manifest.json)`);
   const env = { ...(opts.env ?? process.env) };
-  const py: PythonInfo = typeof opts.python === 'object' ? opts.python : opts.python ? { executable: opts.python, torch: '?', version: '?', cuda: false } : requirePythonWithTorch(env);
+  const py: PythonInfo =
+    typeof opts.python === 'object'
+      ? opts.python
+      : opts.python
+        ? { executable: opts.python, torch: '?', version: '?', cuda: false }
+        : requirePythonWithTorch(env);
   if ((opts.gpus ?? 1) > 1 && typeof opts.python !== 'string' && !py.cuda) {
     throw new UserError(`diffuseq train: --gpus ${opts.gpus} needs CUDA, but torch ${py.torch} in ${py.executable} sees no GPU`);
   }
@@ -292,21 +313,35 @@ export const TRAIN_USAGE = `usage: diffuseq train --config FILE.json [--data DIR
   Ctrl-C (or SIGTERM) stops the run after writing a checkpoint; the command to resume is printed.
   DIFFUSEQ_PYTHON=/path/to/python picks the Python (it must have torch).`;
 
+const TRAIN_OPTIONS = {
+  config: { type: 'string' },
+  data: { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'string' },
+  init: { type: 'string' },
+  'max-steps': { type: 'string' },
+  'max-minutes': { type: 'string' },
+  gpus: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export function parseTrainArgs(argv: string[]): TrainOptions {
-  const p = parseArgs(argv);
-  checkKnownFlags(p, ['config', 'data', 'out', 'resume', 'init', 'max-steps', 'max-minutes', 'gpus', 'help'], 'train');
-  const config = flagValue(p, 'config');
-  if (!config) throw new UserError('diffuseq train: --config FILE.json is required\n' + TRAIN_USAGE);
-  if (flagValue(p, 'init') && flagValue(p, 'resume')) throw new UserError('diffuseq train: --init starts a new run from a package and --resume continues a run: give one');
+  const { values: v, positionals } = parseCommandLine('train', argv, TRAIN_OPTIONS);
+  if (positionals.length) throw usageError('train', `unexpected argument ${JSON.stringify(positionals[0])} (see diffuseq train --help)`);
+  const config = stringFlag('train', 'config', v.config);
+  if (!config) throw usageError('train', '--config FILE.json is required\n' + TRAIN_USAGE);
+  const init = stringFlag('train', 'init', v.init);
+  const resume = stringFlag('train', 'resume', v.resume);
+  if (init && resume) throw usageError('train', '--init starts a new run from a package and --resume continues a run: give one');
   return {
-    init: flagValue(p, 'init'),
+    init,
     config,
-    data: flagValue(p, 'data'),
-    out: flagValue(p, 'out'),
-    resume: flagValue(p, 'resume'),
-    maxSteps: numberFlag(p, 'max-steps', { int: true, min: 1 }),
-    maxMinutes: numberFlag(p, 'max-minutes', { min: 0 }),
-    gpus: numberFlag(p, 'gpus', { int: true, min: 1 }),
+    data: stringFlag('train', 'data', v.data),
+    out: stringFlag('train', 'out', v.out),
+    resume,
+    maxSteps: intFlag('train', 'max-steps', v['max-steps'], 1, Number.MAX_SAFE_INTEGER),
+    maxMinutes: numberFlag('train', 'max-minutes', v['max-minutes'], 0),
+    gpus: intFlag('train', 'gpus', v.gpus, 1, 1024),
   };
 }
 
@@ -324,14 +359,20 @@ function resumeCommandOf(argv: string[]): string {
   return out.join(' ');
 }
 
-/** `diffuseq train …`; returns the exit code (130 when stopped by a signal). */
-export async function trainMain(argv: string[], io: MainIo & { trainerRoot?: string } = {}): Promise<number> {
-  return withUserErrors(io, () => trainBody(argv, io));
+/**
+ * `diffuseq train …`; returns the exit code (130 when stopped by a signal). Ctrl-C, SIGTERM and `signal` stop
+ * the run the same way: the trainer writes a checkpoint first.
+ */
+export async function trainMain(
+  argv: string[],
+  io: CommandIo & { trainerRoot?: string } = processIo(),
+  signal?: AbortSignal,
+): Promise<number> {
+  return reportingErrors(io, () => trainBody(argv, io, signal));
 }
 
-async function trainBody(argv: string[], io: MainIo & { trainerRoot?: string }): Promise<number> {
-  const stdout = io.stdout ?? process.stdout;
-  const stderr = io.stderr ?? process.stderr;
+async function trainBody(argv: string[], io: CommandIo & { trainerRoot?: string }, signal?: AbortSignal): Promise<number> {
+  const { stdout, stderr } = io;
   if (argv.includes('--help') || argv.includes('-h')) {
     stdout.write(TRAIN_USAGE + '\n');
     return 0;
@@ -340,15 +381,21 @@ async function trainBody(argv: string[], io: MainIo & { trainerRoot?: string }):
   opts.trainerRoot = io.trainerRoot ?? opts.trainerRoot;
   opts.env = io.env ?? process.env;
   const run = startTraining(opts);
-  const display = new ProgressDisplay((s) => stdout.write(s), {
-    tty: !!stdout.isTTY && opts.env.DIFFUSEQ_PROGRESS !== 'lines',
-    columns: stdout.columns,
-    resumeCommand: resumeCommandOf(argv),
-  }, (s) => stderr.write(s));
+  const display = new ProgressDisplay(
+    (s) => stdout.write(s),
+    {
+      tty: !!stdout.isTTY && opts.env.DIFFUSEQ_PROGRESS !== 'lines',
+      columns: stdout.columns,
+      resumeCommand: resumeCommandOf(argv),
+    },
+    (s) => stderr.write(s),
+  );
   run.on('event', (ev: TrainEvent) => display.handle(ev));
   const onSignal = (sig: NodeJS.Signals) => run.stop(sig === 'SIGHUP' ? 'SIGTERM' : sig);
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of sigs) process.on(s, onSignal);
+  const onAbort = () => run.stop('SIGINT');
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const summary = await run.result;
     if (summary.status === 'done') return 0;
@@ -356,7 +403,8 @@ async function trainBody(argv: string[], io: MainIo & { trainerRoot?: string }):
     return summary.exitCode && summary.exitCode !== 0 ? summary.exitCode : 1;
   } finally {
     for (const s of sigs) process.off(s, onSignal);
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
-if (require.main === module) runMain((argv) => trainMain(argv));
+if (require.main === module) runAsProcess(trainMain);

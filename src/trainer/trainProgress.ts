@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatDuration } from './common';
-import type { EvalEvent, StepEvent, TrainEvent, TrainSummary } from './trainProtocol';
+import type { StepEvent, TrainEvent, TrainSummary } from './trainProtocol';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Progress display
@@ -101,8 +101,17 @@ export class ProgressDisplay {
     switch (ev.event) {
       case 'start': {
         const cfg = ev.config as { name?: string; train?: { steps?: number } };
-        this.println(`training ${cfg?.name ?? ''} on ${ev.device}${ev.world > 1 ? ` ×${ev.world}` : ''}, ${fmtRate(ev.parameters)} parameters`.replace('  ', ' '));
-        const how = [ev.dtype ? `dtype ${String(ev.dtype)}${ev.dtypeReason ? ` (${String(ev.dtypeReason)})` : ''}` : '', ev.allocator ? `allocator ${String(ev.allocator)}` : '', ev.threads ? `${String(ev.threads)} threads` : ''].filter(Boolean);
+        this.println(
+          `training ${cfg?.name ?? ''} on ${ev.device}${ev.world > 1 ? ` ×${ev.world}` : ''}, ${fmtRate(ev.parameters)} parameters`.replace(
+            '  ',
+            ' ',
+          ),
+        );
+        const how = [
+          ev.dtype ? `dtype ${String(ev.dtype)}${ev.dtypeReason ? ` (${String(ev.dtypeReason)})` : ''}` : '',
+          ev.allocator ? `allocator ${String(ev.allocator)}` : '',
+          ev.threads ? `${String(ev.threads)} threads` : '',
+        ].filter(Boolean);
         if (how.length) this.println(`  ${how.join(', ')}`);
         break;
       }
@@ -168,11 +177,14 @@ export function formatSummary(s: TrainSummary, resumeCommand?: string): string[]
   if (first && last) lines.push(`  loss ${fmtNum(first.loss)} (step ${first.step}) → ${fmtNum(last.loss)} (step ${last.step})`);
   if (s.steps.length) {
     const rates = s.steps.map((e) => e.tokensPerSec).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-    if (rates.length) lines.push(`  throughput ${fmtRate(rates.reduce((a, b) => a + b, 0) / rates.length)} tokens/s (mean of ${rates.length} reports)`);
+    if (rates.length)
+      lines.push(`  throughput ${fmtRate(rates.reduce((a, b) => a + b, 0) / rates.length)} tokens/s (mean of ${rates.length} reports)`);
     const flops = s.steps.map((e) => e.gflopsPerSec).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-    if (flops.length) lines.push(`  achieved ${(flops.reduce((a, b) => a + b, 0) / flops.length).toFixed(0)} GFLOP/s (model FLOPs, forward + backward)`);
+    if (flops.length)
+      lines.push(`  achieved ${(flops.reduce((a, b) => a + b, 0) / flops.length).toFixed(0)} GFLOP/s (model FLOPs, forward + backward)`);
   }
-  if (evalLast) lines.push(`  last eval @ ${evalLast.step}: valid loss ${fmtNum(evalLast.validLoss)}, valid BLEU ${fmtNum(evalLast.validBleu)}`);
+  if (evalLast)
+    lines.push(`  last eval @ ${evalLast.step}: valid loss ${fmtNum(evalLast.validLoss)}, valid BLEU ${fmtNum(evalLast.validBleu)}`);
   if (s.error && s.status === 'failed') {
     lines.push(`  error: ${s.error}`);
     const tail = s.stderrTail.slice(-8);

@@ -93,7 +93,6 @@ export function parseProtocolLine(line: string): ProtocolEvent | undefined {
   }
 }
 
-
 export interface TrainSummary {
   exitCode: number | null;
   signal: NodeJS.Signals | null;

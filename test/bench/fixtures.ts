@@ -17,7 +17,14 @@ export const MACHINE: MachineInfo = {
   loadAverageEnd: [0.7, 0.5, 0.3],
 };
 
-export function config(words: number, candidates: number, steps: number, axes: string[], wall: number[], networkShare = 0.95): ConfigResult {
+export function config(
+  words: number,
+  candidates: number,
+  steps: number,
+  axes: string[],
+  wall: number[],
+  networkShare = 0.95,
+): ConfigResult {
   const network = wall.map((w) => w * networkShare);
   return {
     id: `w${words}-c${candidates}-k${steps}`,
@@ -31,7 +38,10 @@ export function config(words: number, candidates: number, steps: number, axes: s
     wallMs: summarize(wall),
     cpuMs: summarize(wall.map((w) => w * 2)),
     stagesMs: { tokenize: 0.2, network: network[0], solver: 0.5, rounding: 1, mbr: 0.3, total: wall[0] },
-    overhead: summarize(wall.map(() => 1 - networkShare), Infinity),
+    overhead: summarize(
+      wall.map(() => 1 - networkShare),
+      Infinity,
+    ),
     segments: words > 60 ? 2 : 1,
     executionProvider: 'cpu',
     loadMs: 800,
@@ -61,7 +71,16 @@ export function speedResult(): SpeedResult {
     model: { dir: 'models/_dev-random', name: '_dev-random', diffusionSteps: 2000, parameters: 1234567 },
     provider: 'cpu',
     executionProvider: 'cpu',
-    settings: { task: 'paraphrase', warmup: 1, minRepeats: 3, maxRepeats: 5, budgetPerConfigS: 2, noisySpread: 0.5, grid: 'quick', rounds: 1 },
+    settings: {
+      task: 'paraphrase',
+      warmup: 1,
+      minRepeats: 3,
+      maxRepeats: 5,
+      budgetPerConfigS: 2,
+      noisySpread: 0.5,
+      grid: 'quick',
+      rounds: 1,
+    },
     machine: MACHINE,
     loadMs: summarize([800, 820, 790]),
     activation: { status: 'skipped', reason: 'dist/extension.js not found' },
@@ -83,8 +102,29 @@ export function speedResult(): SpeedResult {
   };
 }
 
-function run(task: string, sampler: 'dpm' | 'ddpm', steps: number, candidates: number, set: 'sweep' | 'reference', bleu: number, selfBleu?: number): QualityRun {
-  return { task, sampler, steps, candidates, limit: set === 'sweep' ? 100 : 20, set, bleu, selfBleu, metrics: {}, seconds: 10, sentencesPerSecond: 10, status: 'ok' };
+function run(
+  task: string,
+  sampler: 'dpm' | 'ddpm',
+  steps: number,
+  candidates: number,
+  set: 'sweep' | 'reference',
+  bleu: number,
+  selfBleu?: number,
+): QualityRun {
+  return {
+    task,
+    sampler,
+    steps,
+    candidates,
+    limit: set === 'sweep' ? 100 : 20,
+    set,
+    bleu,
+    selfBleu,
+    metrics: {},
+    seconds: 10,
+    sentencesPerSecond: 10,
+    status: 'ok',
+  };
 }
 
 export function qualityResult(): QualityResult {
@@ -107,7 +147,14 @@ export function qualityResult(): QualityResult {
     model: { dir: 'models/default', name: 'default', diffusionSteps: 2000 },
     provider: 'cpu',
     machine: MACHINE,
-    settings: { limit: 100, referenceLimit: 20, steps: [1, 2, 5, 10, 20], candidates: [1, 5, 10], referenceCandidates: 1, tasks: { paraphrase: 'qqp/test.jsonl', simplify: 'asset/test.jsonl' } },
+    settings: {
+      limit: 100,
+      referenceLimit: 20,
+      steps: [1, 2, 5, 10, 20],
+      candidates: [1, 5, 10],
+      referenceCandidates: 1,
+      tasks: { paraphrase: 'qqp/test.jsonl', simplify: 'asset/test.jsonl' },
+    },
     runs,
     notes: [],
   };

@@ -33,9 +33,15 @@ describe('bench/grid', () => {
     // 1 default + 3 other lengths + 3 other candidate counts + 4 other step counts + 4 corners.
     assert.equal(g.length, 15);
     assert.equal(new Set(g.map((p) => p.id)).size, g.length);
-    const words = g.filter((p) => p.axes.includes('words')).map((p) => p.words).sort((a, b) => a - b);
+    const words = g
+      .filter((p) => p.axes.includes('words'))
+      .map((p) => p.words)
+      .sort((a, b) => a - b);
     assert.deepEqual(words, [8, 20, 40, 80]);
-    const steps = g.filter((p) => p.axes.includes('steps')).map((p) => p.steps).sort((a, b) => a - b);
+    const steps = g
+      .filter((p) => p.axes.includes('steps'))
+      .map((p) => p.steps)
+      .sort((a, b) => a - b);
     assert.deepEqual(steps, [1, 2, 5, 10, 20]);
     for (const p of g.filter((x) => x.axes.includes('candidates'))) {
       assert.equal(p.words, 20);
@@ -80,8 +86,8 @@ describe('bench/args', () => {
     assert.equal(num(parseArgs(['--n', '3'], [], ['n']), 'n', 1, { integer: true }), 3);
     assert.throws(() => num(parseArgs(['--n', 'x'], [], ['n']), 'n', 1), /--n/);
     assert.throws(() => num(parseArgs(['--n', '0'], [], ['n']), 'n', 1, { min: 1 }), /≥ 1/);
-    assert.throws(() => parseArgs(['--bogus', '1'], [], ['n']), /unknown option --bogus/);
-    assert.throws(() => parseArgs(['--n'], [], ['n']), /needs a value/);
+    assert.throws(() => parseArgs(['--bogus', '1'], [], ['n']), /Unknown option '--bogus'/);
+    assert.throws(() => parseArgs(['--n'], [], ['n']), /argument missing/);
   });
 });
 
@@ -138,14 +144,20 @@ describe('bench/schema', () => {
   it('rejects files it cannot read and lists result files newest first', () => {
     assert.throws(() => validateResultFile({ schemaVersion: 99, date: '2026-01-01', machine: 'x' }), /schemaVersion/);
     assert.throws(() => validateResultFile({ schemaVersion: SCHEMA_VERSION, date: 'today', machine: 'x' }), /date/);
-    assert.throws(() => validateResultFile({ schemaVersion: SCHEMA_VERSION, date: '2026-01-01', machine: 'x', speed: { kind: 'speed' } }), /configs/);
+    assert.throws(
+      () => validateResultFile({ schemaVersion: SCHEMA_VERSION, date: '2026-01-01', machine: 'x', speed: { kind: 'speed' } }),
+      /configs/,
+    );
     writeSection(dir, '2026-11-22', 'a-2c', speedResult());
     writeSection(dir, '2026-11-23', 'a-2c', speedResult());
     fs.writeFileSync(path.join(dir, '2026-11-24-broken.json'), '{');
     fs.writeFileSync(path.join(dir, 'notes.json'), '{}');
     const warnings: string[] = [];
     const list = listResultFiles(dir, (m) => warnings.push(m));
-    assert.deepEqual(list.map((x) => x.data.date), ['2026-11-23', '2026-11-22']);
+    assert.deepEqual(
+      list.map((x) => x.data.date),
+      ['2026-11-23', '2026-11-22'],
+    );
     assert.equal(warnings.length, 1);
     assert.deepEqual(listResultFiles(path.join(dir, 'missing')), []);
   });
@@ -157,11 +169,40 @@ describe('bench/worker warm-up', () => {
     let clock = 0;
     const now = () => clock;
     let calls = 0;
-    assert.equal(await warmUp(3, async () => { calls++; clock += 10; }, now), 3);
+    assert.equal(
+      await warmUp(
+        3,
+        async () => {
+          calls++;
+          clock += 10;
+        },
+        now,
+      ),
+      3,
+    );
     assert.equal(calls, 3);
     calls = 0;
-    assert.equal(await warmUp(3, async () => { calls++; clock += 6000; }, now), 1);
+    assert.equal(
+      await warmUp(
+        3,
+        async () => {
+          calls++;
+          clock += 6000;
+        },
+        now,
+      ),
+      1,
+    );
     assert.equal(calls, 1);
-    assert.equal(await warmUp(0, async () => { throw new Error('not called'); }, now), 0);
+    assert.equal(
+      await warmUp(
+        0,
+        async () => {
+          throw new Error('not called');
+        },
+        now,
+      ),
+      0,
+    );
   });
 });

@@ -25,7 +25,14 @@ describe('bench/quality', () => {
   });
 
   it('turns a report into a run: MBR BLEU, self-BLEU only with several candidates, single-sample metrics kept', () => {
-    const r = qualityRunFromEval(parseEvalJson(JSON.stringify(REPORT)), { task: 'paraphrase', sampler: 'dpm', steps: 10, candidates: 5, set: 'sweep', seconds: 12 });
+    const r = qualityRunFromEval(parseEvalJson(JSON.stringify(REPORT)), {
+      task: 'paraphrase',
+      sampler: 'dpm',
+      steps: 10,
+      candidates: 5,
+      set: 'sweep',
+      seconds: 12,
+    });
     assert.equal(r.status, 'ok');
     assert.equal(r.bleu, 0.21);
     assert.equal(r.selfBleu, 0.6);
@@ -33,18 +40,30 @@ describe('bench/quality', () => {
     assert.equal(r.metrics.div4, 0.5);
     assert.equal(r.limit, 50);
     assert.equal(r.sentencesPerSecond, 5);
-    const one = qualityRunFromEval({ ...REPORT, diversity: { selfBleu: 0 } }, { task: 'paraphrase', sampler: 'dpm', steps: 10, candidates: 1, set: 'sweep', seconds: 1 });
+    const one = qualityRunFromEval(
+      { ...REPORT, diversity: { selfBleu: 0 } },
+      { task: 'paraphrase', sampler: 'dpm', steps: 10, candidates: 1, set: 'sweep', seconds: 1 },
+    );
     assert.equal(one.selfBleu, undefined);
-    const bad = qualityRunFromEval({ ...REPORT, mbr: { bleu: NaN } }, { task: 'paraphrase', sampler: 'dpm', steps: 10, candidates: 1, set: 'sweep', seconds: 1 });
+    const bad = qualityRunFromEval(
+      { ...REPORT, mbr: { bleu: NaN } },
+      { task: 'paraphrase', sampler: 'dpm', steps: 10, candidates: 1, set: 'sweep', seconds: 1 },
+    );
     assert.equal(bad.status, 'failed');
   });
 
   it('scales the limits down to fit the time budget, never up', () => {
     const plan: Planned[] = [];
-    for (const c of [1, 5, 10]) for (const k of [1, 2, 5, 10, 20]) plan.push({ task: 'p', file: 'f', sampler: 'dpm', steps: k, candidates: c, set: 'sweep', limit: 200 });
-    for (const k of [1, 2, 5, 10, 20]) plan.push({ task: 'p', file: 'f', sampler: 'dpm', steps: k, candidates: 1, set: 'reference', limit: 20 });
+    for (const c of [1, 5, 10])
+      for (const k of [1, 2, 5, 10, 20])
+        plan.push({ task: 'p', file: 'f', sampler: 'dpm', steps: k, candidates: c, set: 'sweep', limit: 200 });
+    for (const k of [1, 2, 5, 10, 20])
+      plan.push({ task: 'p', file: 'f', sampler: 'dpm', steps: k, candidates: 1, set: 'reference', limit: 20 });
     plan.push({ task: 'p', file: 'f', sampler: 'ddpm', steps: 2000, candidates: 1, set: 'reference', limit: 20 });
-    assert.equal(plan.filter((p) => p.set === 'sweep').reduce((a, p) => a + units(p), 0), 200 * 38 * 16);
+    assert.equal(
+      plan.filter((p) => p.set === 'sweep').reduce((a, p) => a + units(p), 0),
+      200 * 38 * 16,
+    );
     assert.deepEqual(plan.map(kindOf).slice(-2), ['reference-dpm', 'ddpm']);
     const cheap: CostModel = { overheadS: 1, perUnit: { sweep: 1e-6, 'reference-dpm': 1e-5 }, ddpmPerSentence: 0.1 };
     const roomy = fitLimits(plan, cheap, 3600);

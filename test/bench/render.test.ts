@@ -49,7 +49,14 @@ describe('bench/svg', () => {
       yLabel: 'y',
       xScale: 'log' as const,
       series: [
-        { name: 'a', points: [{ x: 1, y: 1, yLow: 0.5, yHigh: 2, label: 'p<1>' }, { x: 10, y: 3 }, { x: 0, y: 5 }] },
+        {
+          name: 'a',
+          points: [
+            { x: 1, y: 1, yLow: 0.5, yHigh: 2, label: 'p<1>' },
+            { x: 10, y: 3 },
+            { x: 0, y: 5 },
+          ],
+        },
         { name: 'b', points: [{ x: 2, y: 2 }], line: false, marker: 'diamond' as const },
         { name: 'empty', points: [] },
       ],
@@ -68,7 +75,10 @@ describe('bench/svg', () => {
   it('renders an empty chart and composes panels', () => {
     const empty = renderChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [] });
     assertWellFormedXml(empty);
-    const two = composePanels([{ title: 'a', xLabel: 'x', yLabel: 'y', series: [] }, { title: 'b', xLabel: 'x', yLabel: 'y', series: [], width: 300 }]);
+    const two = composePanels([
+      { title: 'a', xLabel: 'x', yLabel: 'y', series: [] },
+      { title: 'b', xLabel: 'x', yLabel: 'y', series: [], width: 300 },
+    ]);
     assertWellFormedXml(two);
     assert.match(two, /width="860"/);
   });
@@ -125,6 +135,9 @@ describe('bench/plots and report', () => {
   it('keeps the newest file per machine', () => {
     const mk = (date: string, machine: string) => ({ file: `${date}-${machine}.json`, data: { schemaVersion: 1, date, machine } });
     const files = [mk('2026-11-23', 'a'), mk('2026-11-23', 'b'), mk('2026-11-22', 'a')];
-    assert.deepEqual(latestPerMachine(files).map((f) => f.file), ['2026-11-23-a.json', '2026-11-23-b.json']);
+    assert.deepEqual(
+      latestPerMachine(files).map((f) => f.file),
+      ['2026-11-23-a.json', '2026-11-23-b.json'],
+    );
   });
 });

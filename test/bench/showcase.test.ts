@@ -9,7 +9,10 @@ describe('bench/showcase', () => {
     assert.equal(QUESTIONS.length, 10);
     assert.equal(LONG_SENTENCES.length, 10);
     assert.ok(QUESTIONS.every((q) => q.endsWith('?')));
-    assert.ok(LONG_SENTENCES.every((s) => s.split(' ').length >= 20), 'long enough to simplify');
+    assert.ok(
+      LONG_SENTENCES.every((s) => s.split(' ').length >= 20),
+      'long enough to simplify',
+    );
   });
 
   it('none of the inputs is in the shared data (train, valid or test)', function () {

@@ -51,11 +51,20 @@ describe('cli: diffuseq', function () {
 
     it('rejects bad flags with one line and exit code 2', () => {
       const cases: [string[], RegExp][] = [
-        [['rewrite', '--task', 'paraphrase', '--steps', '0', 'hi'], /^diffuseq rewrite: --steps must be an integer from 1 to 50 \(got "0"\)$/],
+        [
+          ['rewrite', '--task', 'paraphrase', '--steps', '0', 'hi'],
+          /^diffuseq rewrite: --steps must be an integer from 1 to 50 \(got "0"\)$/,
+        ],
         [['rewrite', '--task', 'paraphrase', '--steps', '51', 'hi'], /--steps must be an integer from 1 to 50/],
         [['rewrite', '--task', 'paraphrase', '--steps', 'ten', 'hi'], /--steps must be an integer/],
         [['rewrite', '--task', 'paraphrase', '--order', '4', 'hi'], /--order must be an integer from 1 to 3 \(got "4"\)/],
         [['rewrite', '--task', 'paraphrase', '--candidates', '0', 'hi'], /--candidates must be an integer from 1 to 64/],
+        [
+          ['rewrite', '--task', 'paraphrase', '--candidates', '-1', 'hi'],
+          /^diffuseq rewrite: --candidates must be an integer from 1 to 64 \(got "-1"\)$/,
+        ],
+        [['rewrite', '--task', 'paraphrase', '--candidates', '0x2', 'hi'], /--candidates must be an integer from 1 to 64 \(got "0x2"\)/],
+        [['rewrite', '--task', 'paraphrase', '--steps', '1e1', 'hi'], /--steps must be an integer from 1 to 50 \(got "1e1"\)/],
         [['rewrite', '--task', 'paraphrase', '--sampler', 'euler', 'hi'], /--sampler must be one of dpm, ddpm \(got "euler"\)/],
         [['rewrite', '--task', 'paraphrase', '--noise', 'uniform', 'hi'], /--noise must be one of gaussian, absorbing/],
         [['rewrite', '--task', 'paraphrase', '--solver', 'x', 'hi'], /--solver must be one of textbook, x0-reset/],
@@ -107,6 +116,21 @@ describe('cli: diffuseq', function () {
     });
   });
 
+  describe("the README's main command", () => {
+    it('prints its answer and nothing on stderr, npm warnings included', function () {
+      const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+      const m = /&& (npx diffuseq rewrite [^\n]*)\n/.exec(readme);
+      assert.ok(m, 'README has the main command');
+      if (!fs.existsSync(path.join(REPO_ROOT, 'models', 'default', 'manifest.json'))) this.skip();
+      const env = { ...process.env };
+      delete env.DIFFUSEQ_MODEL;
+      const r = spawnSync(m[1], { cwd: REPO_ROOT, shell: true, env, encoding: 'utf8', timeout: 120000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.match(r.stdout, /^\* \[\d\] \S/);
+    });
+  });
+
   describe('with a real model package', () => {
     let model: string;
     before(async function () {
@@ -114,7 +138,10 @@ describe('cli: diffuseq', function () {
     });
 
     it('rewrite --json prints exactly the documented object', () => {
-      const r = diffuseq(['rewrite', '--task', 'paraphrase', '--candidates', '3', '--steps', '2', '--seed', '5', '--json', 'How can I be a good geologist?'], { model });
+      const r = diffuseq(
+        ['rewrite', '--task', 'paraphrase', '--candidates', '3', '--steps', '2', '--seed', '5', '--json', 'How can I be a good geologist?'],
+        { model },
+      );
       assert.equal(r.code, 0, r.stderr);
       const j = JSON.parse(r.stdout);
       assert.deepEqual(Object.keys(j), ['candidates', 'mbrIndex', 'diversity', 'timings', 'executionProvider', 'warnings']);
@@ -131,11 +158,16 @@ describe('cli: diffuseq', function () {
         input: 'How can I be a good geologist?\n',
       });
       assert.equal(s.code, 0, s.stderr);
-      assert.deepEqual(JSON.parse(s.stdout).candidates.map((c: { text: string }) => c.text), j.candidates.map((c: { text: string }) => c.text));
+      assert.deepEqual(
+        JSON.parse(s.stdout).candidates.map((c: { text: string }) => c.text),
+        j.candidates.map((c: { text: string }) => c.text),
+      );
     });
 
     it('rewrite prints the MBR choice first, then the others, diversity and timings', () => {
-      const r = diffuseq(['rewrite', '--task', 'simplify', '--candidates', '3', '--steps', '2', '--seed', '1', 'Why is the sky blue?'], { model });
+      const r = diffuseq(['rewrite', '--task', 'simplify', '--candidates', '3', '--steps', '2', '--seed', '1', 'Why is the sky blue?'], {
+        model,
+      });
       assert.equal(r.code, 0, r.stderr);
       const lines = r.stdout.split('\n');
       assert.match(lines[0], /^\* \[\d\] /);
@@ -145,8 +177,42 @@ describe('cli: diffuseq', function () {
       assert.match(r.stdout, /\ntime: [\d.]+ ms on cpu \(network /);
     });
 
-    it('names the model\'s tasks for an unknown task', () => {
-      assertOneLineError(diffuseq(['rewrite', '--task', 'summarize', 'hi'], { model }), 1, /^diffuseq: unknown task "summarize": this model supports /);
+    it("names the model's tasks for an unknown task, with the usage exit code like every bad flag", () => {
+      assertOneLineError(
+        diffuseq(['rewrite', '--task', 'summarize', 'hi'], { model }),
+        2,
+        /^diffuseq rewrite: unknown task "summarize": this model supports paraphrase, simplify$/,
+      );
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diffuseq-cli-task-'));
+      const data = path.join(dir, 'd.jsonl');
+      fs.writeFileSync(data, '{"src":"Why is the sky blue?","trg":"What makes the sky blue?"}\n');
+      assertOneLineError(
+        diffuseq(['eval', '--task', 'summarize', '--data', data], { model }),
+        2,
+        /^diffuseq eval: unknown task "summarize"/,
+      );
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('says once, without --verbose, when the provider asked for is not available', function () {
+      if (process.platform === 'win32' || process.platform === 'darwin') {
+        this.skip(); // there coreml/dml may well work
+      }
+      const r = diffuseq(
+        ['rewrite', '--task', 'paraphrase', '--provider', 'coreml', '--candidates', '2', '--steps', '2', '--seed', '1', 'hi there'],
+        { model },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], /^warning: asked for coreml, running on cpu: coreml is not available/);
+      const j = JSON.parse(
+        diffuseq(['rewrite', '--task', 'paraphrase', '--provider', 'coreml', '--candidates', '2', '--steps', '2', '--json', 'hi there'], {
+          model,
+        }).stdout,
+      );
+      assert.equal(j.executionProvider, 'cpu');
+      assert.equal(j.warnings.filter((w: string) => /asked for coreml/.test(w)).length, 1);
     });
 
     it('reports a manifest version mismatch in one line', () => {
@@ -173,7 +239,10 @@ describe('cli: diffuseq', function () {
           '{"src":"not used","trg":"x"}\n',
       );
       const out = path.join(dir, 'report.json');
-      const r = diffuseq(['eval', '--task', 'paraphrase', '--data', data, '--limit', '2', '--candidates', '2', '--steps', '2', '--json', '--out', out], { model });
+      const r = diffuseq(
+        ['eval', '--task', 'paraphrase', '--data', data, '--limit', '2', '--candidates', '2', '--steps', '2', '--json', '--out', out],
+        { model },
+      );
       assert.equal(r.code, 0, r.stderr);
       const j = JSON.parse(r.stdout);
       assert.equal(j.examples, 2);
@@ -182,7 +251,9 @@ describe('cli: diffuseq', function () {
       const full = JSON.parse(fs.readFileSync(out, 'utf8'));
       assert.equal(full.results.length, 2);
       assert.equal(full.results[0].candidates.length, 2);
-      const human = diffuseq(['eval', '--task', 'paraphrase', '--data', data, '--limit', '1', '--candidates', '2', '--steps', '1'], { model });
+      const human = diffuseq(['eval', '--task', 'paraphrase', '--data', data, '--limit', '1', '--candidates', '2', '--steps', '1'], {
+        model,
+      });
       assert.equal(human.code, 0, human.stderr);
       assert.match(human.stdout, /BLEU .*\n.*ROUGE-L/);
     });

@@ -33,7 +33,6 @@ async function findTestModel(): Promise<string | undefined> {
       return dev;
     }
     if (e instanceof TinyModelUnavailable && process.env.CI !== 'true') {
-      // eslint-disable-next-line no-console
       console.warn(`    (no test model: ${e.reason})`);
       return undefined;
     }

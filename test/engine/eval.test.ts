@@ -36,7 +36,10 @@ describe('engine/eval', () => {
         ['\n\n', /has no examples/],
       ];
       for (const [content, re] of cases) {
-        assert.throws(() => readEvalData(tmpFile(content)), (e: Error) => e instanceof EvalDataError && re.test(e.message));
+        assert.throws(
+          () => readEvalData(tmpFile(content)),
+          (e: Error) => e instanceof EvalDataError && re.test(e.message),
+        );
       }
     });
     it('says when the file cannot be read', () => {
@@ -129,7 +132,10 @@ describe('engine/eval', () => {
       assert.equal(progress, 3);
       assert.equal(r.examples, 3);
       assert.equal(r.results.length, 3);
-      assert.deepEqual(r.results.map((x) => x.line), [1, 2, 3]);
+      assert.deepEqual(
+        r.results.map((x) => x.line),
+        [1, 2, 3],
+      );
       for (const x of r.results) {
         assert.equal(x.candidates!.length, 2);
         assert.equal(x.first, x.candidates![0].trim());
@@ -143,14 +149,27 @@ describe('engine/eval', () => {
       // The copy baseline beside the model: every input unchanged.
       assert.equal(r.copy.identicalToInput, 1);
       assert.equal(r.copy.bleuToSource, 1);
-      assert.deepEqual(r.copy, quality(data.map((e) => e.src), data.map((e) => e.src), data.map((e) => e.refs), false));
+      assert.deepEqual(
+        r.copy,
+        quality(
+          data.map((e) => e.src),
+          data.map((e) => e.src),
+          data.map((e) => e.refs),
+          false,
+        ),
+      );
       // The same evaluation again gives the same outputs (seeded).
       const again = await evaluate(engine, data, f, { task: 'paraphrase', candidates: 2, steps: 2 });
-      assert.deepEqual(again.results.map((x) => x.mbr), r.results.map((x) => x.mbr));
+      assert.deepEqual(
+        again.results.map((x) => x.mbr),
+        r.results.map((x) => x.mbr),
+      );
     });
 
     it('computes SARI for simplification with multiple references', async () => {
-      const f = tmpFile(JSON.stringify({ src: 'The cat, which was old, sat on the mat.', refs: ['The old cat sat on the mat.', 'The cat sat.'] }));
+      const f = tmpFile(
+        JSON.stringify({ src: 'The cat, which was old, sat on the mat.', refs: ['The old cat sat on the mat.', 'The cat sat.'] }),
+      );
       const r = await evaluate(engine, readEvalData(f), f, { task: 'simplify', candidates: 2, steps: 2 });
       assert.ok(r.mbr.sari !== undefined && r.mbr.sari >= 0 && r.mbr.sari <= 100);
     });

@@ -18,6 +18,8 @@ function expectError(dir: string, pattern: RegExp): ModelPackageError {
   assert.fail(`expected ${dir} to fail with ${pattern}`);
 }
 
+// The tests edit the manifest as untyped JSON: delete fields, give them the wrong type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function editManifest(dir: string, edit: (m: Record<string, any>) => void): void {
   const p = path.join(dir, 'manifest.json');
   const m = JSON.parse(fs.readFileSync(p, 'utf8'));
@@ -65,8 +67,14 @@ describe('engine/package (real package)', function () {
     assert.ok(path.isAbsolute(p.dir));
     const names = p.graphs.denoiser.inputs.filter((v) => !p.graphs.denoiser.initializers.has(v.name)).map((v) => v.name);
     assert.deepEqual(names.slice(0, 2), ['x_t', 't']);
-    assert.deepEqual(p.graphs.denoiser.outputs.map((v) => v.name), ['x0']);
-    assert.deepEqual(p.graphs.rounding.outputs.map((v) => v.name), ['tokens']);
+    assert.deepEqual(
+      p.graphs.denoiser.outputs.map((v) => v.name),
+      ['x0'],
+    );
+    assert.deepEqual(
+      p.graphs.rounding.outputs.map((v) => v.name),
+      ['tokens'],
+    );
     assert.equal(p.graphs.rounding.outputs[0].elemType, 7);
   });
 
@@ -160,12 +168,22 @@ describe('engine/package (real package)', function () {
     it('self-conditioning flag that does not match the graph', () => {
       const sc = loadModelPackage(dir).manifest.diffusion.selfConditioning;
       editManifest(dir, (m) => (m.diffusion.selfConditioning = !sc));
-      expectError(dir, sc ? /unexpected input\(s\) "x_self_cond" \(the manifest says diffusion\.selfConditioning is false\)/ : /has no input "x_self_cond"/);
+      expectError(
+        dir,
+        sc
+          ? /unexpected input\(s\) "x_self_cond" \(the manifest says diffusion\.selfConditioning is false\)/
+          : /has no input "x_self_cond"/,
+      );
     });
     it('target-position layout that does not match the graph', () => {
       const restart = loadModelPackage(dir).manifest.model?.targetPositions === 'restart';
       editManifest(dir, (m) => (m.model.targetPositions = restart ? 'absolute' : 'restart'));
-      expectError(dir, restart ? /unexpected input\(s\) "target_start" \(the manifest does not say model\.targetPositions is "restart"\)/ : /has no input "target_start"/);
+      expectError(
+        dir,
+        restart
+          ? /unexpected input\(s\) "target_start" \(the manifest does not say model\.targetPositions is "restart"\)/
+          : /has no input "target_start"/,
+      );
     });
     it('unknown target-position layout', () => {
       editManifest(dir, (m) => (m.model.targetPositions = 'relative'));
@@ -180,10 +198,13 @@ describe('engine/package (real package)', function () {
   it('reads graph interfaces without loading the weights', () => {
     const p = loadModelPackage(model);
     const g = readOnnxGraphInfo(p.paths.rounding);
-    assert.deepEqual(g.inputs.map((v) => [v.name, v.elemType, v.rank]), [
-      ['x', 1, 3],
-      ['embedding', 1, 2],
-    ]);
+    assert.deepEqual(
+      g.inputs.map((v) => [v.name, v.elemType, v.rank]),
+      [
+        ['x', 1, 3],
+        ['embedding', 1, 2],
+      ],
+    );
   });
 });
 

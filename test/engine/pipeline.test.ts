@@ -30,7 +30,10 @@ describe('engine/pipeline (RewriteEngine on a real package)', function () {
       assert.ok(Number.isFinite(c.mbrScore));
       assert.ok(!/\[(PAD|SEP|UNK|CLS|MASK)\]|##/.test(c.text), c.text);
     }
-    assert.equal(r.mbrIndex, r.candidates.reduce((b, c, i, a) => (c.mbrScore > a[b].mbrScore ? i : b), 0));
+    assert.equal(
+      r.mbrIndex,
+      r.candidates.reduce((b, c, i, a) => (c.mbrScore > a[b].mbrScore ? i : b), 0),
+    );
     for (const k of ['selfBleu', 'div4', 'dist1'] as const) {
       assert.ok(Number.isFinite(r.diversity[k]));
     }
@@ -62,7 +65,7 @@ describe('engine/pipeline (RewriteEngine on a real package)', function () {
     assert.ok(p.L < m.lengths.maxSource + m.lengths.maxTarget);
   });
 
-  it('keeps the selection\'s outer whitespace', async () => {
+  it("keeps the selection's outer whitespace", async () => {
     const r = await engine.rewrite('  Why is the sky blue?\n', base);
     for (const t of texts(r)) {
       assert.ok(t.startsWith('  ') && t.endsWith('\n'), JSON.stringify(t));
@@ -83,7 +86,10 @@ describe('engine/pipeline (RewriteEngine on a real package)', function () {
     const progress: number[] = [];
     const r = await engine.rewrite(text, { ...base, task: 'simplify', onProgress: (p) => progress.push(p.segment) });
     assert.equal(r.segments, plan.length);
-    assert.deepEqual([...new Set(progress)], plan.map((_, i) => i));
+    assert.deepEqual(
+      [...new Set(progress)],
+      plan.map((_, i) => i),
+    );
     for (const t of texts(r)) {
       assert.equal(t.split('\n\n').length, 2, JSON.stringify(t));
     }
@@ -110,10 +116,14 @@ describe('engine/pipeline (RewriteEngine on a real package)', function () {
   });
 
   it('rejects empty text, unknown tasks and options out of range with clear errors', async () => {
-    await assert.rejects(engine.rewrite('  \n ', base), (e: Error) => e instanceof RewriteInputError && /the text is empty/.test(e.message));
+    await assert.rejects(
+      engine.rewrite('  \n ', base),
+      (e: Error) => e instanceof RewriteInputError && /the text is empty/.test(e.message),
+    );
     await assert.rejects(
       engine.rewrite('hi', { ...base, task: 'summarize' as never }),
-      (e: Error) => e instanceof RewriteInputError && e.message === `unknown task "summarize": this model supports ${engine.tasks.join(', ')}`,
+      (e: Error) =>
+        e instanceof RewriteInputError && e.message === `unknown task "summarize": this model supports ${engine.tasks.join(', ')}`,
     );
     await assert.rejects(engine.rewrite('hi', { ...base, steps: 51 }), /steps must be an integer from 1 to 50 \(got 51\)/);
     await assert.rejects(engine.rewrite('hi', { ...base, steps: 0 }), /steps must be an integer from 1 to 50/);

@@ -7,7 +7,13 @@ const measure = (s: string): number => (s.match(/\w+|[^\w\s]/g) ?? []).length;
 function roundTrip(text: string, max: number): void {
   const segs = splitSegments(text, max, measure);
   assert.equal(segs.map((s) => s.lead + s.text + s.trail).join(''), text);
-  assert.equal(joinSegments(segs, segs.map((s) => s.text)), text);
+  assert.equal(
+    joinSegments(
+      segs,
+      segs.map((s) => s.text),
+    ),
+    text,
+  );
   for (const s of segs) {
     assert.ok(s.text.length > 0 && s.text.trim() === s.text, JSON.stringify(s));
   }

@@ -40,13 +40,18 @@ describe('engine/session', () => {
     it('creates the denoiser and rounding sessions on the CPU with the package interface', async () => {
       const p = loadModelPackage(model);
       const logs: string[] = [];
-      const s = await createSessions(p.paths.denoiser, p.paths.rounding, { executionProvider: 'cpu', threads: 1, log: (m) => logs.push(m) });
+      const s = await createSessions(p.paths.denoiser, p.paths.rounding, {
+        executionProvider: 'cpu',
+        threads: 1,
+        log: (m) => logs.push(m),
+      });
       try {
         assert.equal(s.executionProvider, 'cpu');
         assert.ok(s.denoiser.inputNames.includes('x_t') && s.denoiser.inputNames.includes('t'));
         assert.deepEqual(s.denoiser.outputNames, ['x0']);
         assert.deepEqual(s.rounding.outputNames, ['tokens']);
         assert.match(logs.join('\n'), /execution provider: cpu \(asked for cpu\)/);
+        assert.deepEqual(s.warnings, []);
       } finally {
         await s.denoiser.release();
         await s.rounding.release();
@@ -64,6 +69,9 @@ describe('engine/session', () => {
         assert.equal(s.executionProvider, 'cpu');
         assert.match(logs.join('\n'), /coreml is not available \(.+\), falling back/);
         assert.match(s.reason, /asked for coreml; coreml is not available/);
+        assert.equal(logs.filter((l) => /coreml is not available/.test(l)).length, 1, 'the failure is logged once');
+        assert.equal(s.warnings.length, 1);
+        assert.match(s.warnings[0], /^asked for coreml, running on cpu: coreml is not available \(.+\)/);
       } finally {
         await s.denoiser.release();
         await s.rounding.release();

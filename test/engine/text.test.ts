@@ -1,7 +1,15 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_TARGET_BUDGET, cleanDecoded, normalizeForCompare, restoreCase, shortenForMessage, stripControlChars, targetBudget } from '../../src/engine/text';
+import {
+  DEFAULT_TARGET_BUDGET,
+  cleanDecoded,
+  normalizeForCompare,
+  restoreCase,
+  shortenForMessage,
+  stripControlChars,
+  targetBudget,
+} from '../../src/engine/text';
 
 describe('engine/text', () => {
   describe('targetBudget', () => {
@@ -46,7 +54,7 @@ describe('engine/text', () => {
       assert.equal(cleanDecoded('a list : one ; two .'), 'a list: one; two.');
       assert.equal(cleanDecoded('the city ( in sudan ) and [ more ]'), 'the city (in sudan) and [more]');
     });
-    it("rejoins contractions", () => {
+    it('rejoins contractions', () => {
       assert.equal(cleanDecoded("i don ' t know"), "i don't know");
       assert.equal(cleanDecoded("i do n't know"), "i don't know");
       assert.equal(cleanDecoded("it ' s mecca ' s gateway"), "it's mecca's gateway");
@@ -74,7 +82,7 @@ describe('engine/text', () => {
     });
     it('keeps acronyms and upper-cases a lone i', () => {
       assert.equal(restoreCase('i think nasa is right', 'Is NASA right?'), 'I think NASA is right');
-      assert.equal(restoreCase('i\'m here', 'here'), "I'm here");
+      assert.equal(restoreCase("i'm here", 'here'), "I'm here");
     });
     it('leaves a lower-case source lower case', () => {
       assert.equal(restoreCase('how do i learn', 'how can one learn'), 'how do I learn');

@@ -21,7 +21,10 @@ describe('engine/tokenizer', function () {
     const ids = tok.encodeIds(text);
     assert.ok(ids.length >= words.length);
     const special = new Set([manifest.tokens.pad, manifest.tokens.sep, ...Object.values(manifest.tasks).map((t) => t.id)]);
-    assert.ok(ids.every((id) => !special.has(id)), `no special ids in ${ids}`);
+    assert.ok(
+      ids.every((id) => !special.has(id)),
+      `no special ids in ${ids}`,
+    );
     assert.equal(tok.count(text), ids.length);
     assert.equal(tok.count('   '), 0);
   });

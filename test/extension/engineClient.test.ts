@@ -39,7 +39,14 @@ describe('extension/engineHost (in-process, fake engine)', () => {
     assert.deepEqual(loaded, {
       type: 'loaded',
       id: 1,
-      model: { dir: '/models/fake', name: 'fake', description: 'fake engine for tests', executionProvider: 'cpu', tasks: ['paraphrase', 'simplify'], note: 'test double' },
+      model: {
+        dir: '/models/fake',
+        name: 'fake',
+        description: 'fake engine for tests',
+        executionProvider: 'cpu',
+        tasks: ['paraphrase', 'simplify'],
+        note: 'test double',
+      },
     });
     m.deliver({ type: 'rewrite', id: 2, text: 'the cat sat', options: { task: 'paraphrase', candidates: 3, steps: 4 } });
     await m.until(() => m.sent.some((x) => x.type === 'result'));
@@ -77,7 +84,13 @@ describe('extension/engineHost (in-process, fake engine)', () => {
     m.deliver({ type: 'cancel', id: 2 });
     await m.until(() => m.sent.filter((x) => x.type === 'error').length === 2);
     const errs = m.sent.filter((x): x is Extract<HostMessage, { type: 'error' }> => x.type === 'error');
-    assert.deepEqual(errs.map((e) => [e.id, e.error.cancelled]), [[3, true], [2, true]]);
+    assert.deepEqual(
+      errs.map((e) => [e.id, e.error.cancelled]),
+      [
+        [3, true],
+        [2, true],
+      ],
+    );
     assert.ok(!m.sent.some((x) => x.type === 'result'));
   });
 
@@ -112,7 +125,11 @@ describe('extension/engineClient (forked fake host)', function () {
     assert.ok(c.isLoaded('/models/fake', { executionProvider: 'cpu' }));
     assert.ok(!c.isLoaded('/models/other', { executionProvider: 'cpu' }));
     const progress: number[] = [];
-    const r = await c.rewrite('the cat sat on the mat', { task: 'paraphrase', candidates: 4, steps: 3 }, { onProgress: (p) => progress.push(p.step) });
+    const r = await c.rewrite(
+      'the cat sat on the mat',
+      { task: 'paraphrase', candidates: 4, steps: 3 },
+      { onProgress: (p) => progress.push(p.step) },
+    );
     assert.equal(r.candidates.length, 4);
     assert.equal(r.mbrIndex, 1);
     assert.deepEqual(progress, [1, 2, 3]);
@@ -136,15 +153,19 @@ describe('extension/engineClient (forked fake host)', function () {
     await c.load('/m');
     const ac = new AbortController();
     let sawProgress = false;
-    const p = c.rewrite('slow', { task: 'paraphrase', steps: 5 }, {
-      signal: ac.signal,
-      onProgress: () => {
-        if (!sawProgress) {
-          sawProgress = true;
-          ac.abort();
-        }
+    const p = c.rewrite(
+      'slow',
+      { task: 'paraphrase', steps: 5 },
+      {
+        signal: ac.signal,
+        onProgress: () => {
+          if (!sawProgress) {
+            sawProgress = true;
+            ac.abort();
+          }
+        },
       },
-    });
+    );
     const t0 = Date.now();
     await assert.rejects(p, AbortError);
     assert.ok(Date.now() - t0 < 3000, 'cancel took too long');
@@ -158,7 +179,10 @@ describe('extension/engineClient (forked fake host)', function () {
   it('engine errors reject with EngineError and keep the process', async () => {
     const c = make();
     await c.load('/m');
-    await assert.rejects(c.rewrite('fail', { task: 'paraphrase' }), (e: unknown) => e instanceof EngineError && /fake engine failed/.test(e.message));
+    await assert.rejects(
+      c.rewrite('fail', { task: 'paraphrase' }),
+      (e: unknown) => e instanceof EngineError && /fake engine failed/.test(e.message),
+    );
     await assert.rejects(c.load('/x/missing'), EngineError);
   });
 
@@ -187,7 +211,10 @@ describe('extension/engineClient (forked fake host)', function () {
 
   it('a host that cannot start rejects load with its stderr', async () => {
     const c = make({ FAKE_HOST_START_FAIL: '1' });
-    await assert.rejects(c.load('/m'), (e: unknown) => e instanceof EngineCrashedError && /failed to start \(exit code 7\)\. fake host: cannot start/.test(e.message));
+    await assert.rejects(
+      c.load('/m'),
+      (e: unknown) => e instanceof EngineCrashedError && /failed to start \(exit code 7\)\. fake host: cannot start/.test(e.message),
+    );
   });
 
   it('rewrite before any load is an error, not a hang', async () => {

@@ -26,7 +26,6 @@ for (const host of hosts) {
       // The first use may build the shared tiny model (test/fixtures/tinyModel.ts: it trains one, minutes).
       this.timeout(60 * 60_000);
       if (!fs.existsSync(host.file)) {
-        // eslint-disable-next-line no-console
         console.warn(`    (skipped: ${path.relative(root, host.file)} not built)`);
         this.skip();
       }
@@ -40,7 +39,11 @@ for (const host of hosts) {
       assert.equal(info.executionProvider, 'cpu');
       assert.ok(info.tasks.includes('paraphrase') && info.tasks.includes('simplify'));
       const steps: number[] = [];
-      const r = await client.rewrite('The cat sat on the mat.', { task: 'paraphrase', candidates: 3, steps: 2, seed: 7 }, { onProgress: (p) => steps.push(p.step) });
+      const r = await client.rewrite(
+        'The cat sat on the mat.',
+        { task: 'paraphrase', candidates: 3, steps: 2, seed: 7 },
+        { onProgress: (p) => steps.push(p.step) },
+      );
       assert.equal(r.candidates.length, 3);
       assert.ok(r.mbrIndex >= 0 && r.mbrIndex < 3);
       assert.ok(r.candidates.every((c) => typeof c.text === 'string' && Number.isFinite(c.mbrScore)));
@@ -48,7 +51,11 @@ for (const host of hosts) {
       assert.equal(r.executionProvider, 'cpu');
       assert.ok(steps.length >= 2);
       const again = await client.rewrite('The cat sat on the mat.', { task: 'paraphrase', candidates: 3, steps: 2, seed: 7 });
-      assert.deepEqual(again.candidates.map((c) => c.text), r.candidates.map((c) => c.text), 'same seed, same candidates');
+      assert.deepEqual(
+        again.candidates.map((c) => c.text),
+        r.candidates.map((c) => c.text),
+        'same seed, same candidates',
+      );
     });
 
     it('cancels a long rewrite through the AbortSignal', async () => {

@@ -40,10 +40,13 @@ describe('extension/manifest (package.json contributions)', () => {
 
   it('editor context menu: paraphrase and simplify when there is a selection', () => {
     const ctx = pkg.contributes.menus['editor/context'];
-    assert.deepEqual(ctx.map((m: { command: string; when: string }) => [m.command, m.when]), [
-      ['diffuseq.paraphrase', 'editorHasSelection'],
-      ['diffuseq.simplify', 'editorHasSelection'],
-    ]);
+    assert.deepEqual(
+      ctx.map((m: { command: string; when: string }) => [m.command, m.when]),
+      [
+        ['diffuseq.paraphrase', 'editorHasSelection'],
+        ['diffuseq.simplify', 'editorHasSelection'],
+      ],
+    );
   });
 
   it('keybindings avoid the common defaults (checked against the full default list in the code-server integration test)', () => {
@@ -70,7 +73,8 @@ describe('extension/manifest (package.json contributions)', () => {
     assert.deepEqual(p['diffuseq.executionProvider'].enum, EXECUTION_PROVIDERS);
     assert.deepEqual(p['diffuseq.applyMode'].enum, APPLY_MODES);
     assert.equal(p['diffuseq.modelPath'].type, 'string');
-    for (const v of Object.values(p) as Array<{ markdownDescription?: string; description?: string }>) assert.ok(v.markdownDescription || v.description);
+    for (const v of Object.values(p) as Array<{ markdownDescription?: string; description?: string }>)
+      assert.ok(v.markdownDescription || v.description);
   });
 
   it('task definition type diffuseq with config, data, out', () => {

@@ -31,13 +31,26 @@ describe('extension/models', () => {
     pkgDir(bundled, 'default');
     pkgDir(bundled, '_dev-random');
     fs.mkdirSync(path.join(bundled, 'not-a-package'));
-    assert.deepEqual(findPackagesIn(bundled, 'bundled').map((e) => path.basename(e.dir)), ['_dev-random', 'default']);
+    assert.deepEqual(
+      findPackagesIn(bundled, 'bundled').map((e) => path.basename(e.dir)),
+      ['_dev-random', 'default'],
+    );
     const single = pkgDir(tmp, 'mine');
-    assert.deepEqual(findPackagesIn(single, 'configured').map((e) => e.name), ['mine']);
+    assert.deepEqual(
+      findPackagesIn(single, 'configured').map((e) => e.name),
+      ['mine'],
+    );
     assert.deepEqual(findPackagesIn(path.join(tmp, 'nope'), 'configured'), []);
     assert.deepEqual(findPackagesIn('', 'configured'), []);
     const all = listModelPackages(bundled, single);
-    assert.deepEqual(all.map((e) => [e.name, e.source]), [['mine', 'configured'], ['_dev-random', 'bundled'], ['default', 'bundled']]);
+    assert.deepEqual(
+      all.map((e) => [e.name, e.source]),
+      [
+        ['mine', 'configured'],
+        ['_dev-random', 'bundled'],
+        ['default', 'bundled'],
+      ],
+    );
     assert.equal(listModelPackages(bundled, bundled).length, 2, 'no duplicates');
   });
 

@@ -21,7 +21,8 @@ describe('extension/package-vsix (per-platform .vscodeignore)', () => {
       const lines = ort(out);
       assert.equal(lines.length, NATIVE[target].length);
       for (const l of lines) assert.ok(l.includes(`/napi-v6/${os}/${arch}/`), l);
-      const rest = (text: string) => text.split('\n').filter((l) => !l.startsWith('!node_modules/onnxruntime-node/bin/') && !l.startsWith('# ') && l);
+      const rest = (text: string) =>
+        text.split('\n').filter((l) => !l.startsWith('!node_modules/onnxruntime-node/bin/') && !l.startsWith('# ') && l);
       assert.deepEqual(rest(out), rest(universal));
     });
   }

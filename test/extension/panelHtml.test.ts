@@ -9,7 +9,12 @@ const media = (f: string) => fs.readFileSync(path.join(root, 'media', f), 'utf8'
 
 describe('extension/panelHtml + media', () => {
   const cspSource = 'https://file+.vscode-resource.vscode-cdn.net';
-  const html = panelHtml({ cspSource, scriptUri: `${cspSource}/ext/media/panel.js`, styleUri: `${cspSource}/ext/media/panel.css`, nonce: 'abc123' });
+  const html = panelHtml({
+    cspSource,
+    scriptUri: `${cspSource}/ext/media/panel.js`,
+    styleUri: `${cspSource}/ext/media/panel.css`,
+    nonce: 'abc123',
+  });
 
   it('CSP: default-src none, script only by nonce, styles only from the webview source', () => {
     const csp = contentSecurityPolicy(cspSource, 'abc123');

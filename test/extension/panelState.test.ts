@@ -1,5 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { displayOrder, focusedCandidate, PanelAction, PanelState, positions, reducePanel, runProgress } from '../../src/extension/panelState';
+import {
+  displayOrder,
+  focusedCandidate,
+  PanelAction,
+  PanelState,
+  positions,
+  reducePanel,
+  runProgress,
+} from '../../src/extension/panelState';
 import { fakeResult } from './fixtures/fakeEngine';
 
 const settings = { candidates: 3, steps: 10, order: 2, seed: 42 };
@@ -35,7 +43,13 @@ describe('extension/panelState', () => {
   it('start: running, one item per selection, no candidates yet', () => {
     const s = started(['a', 'b']);
     assert.equal(s.status, 'running');
-    assert.deepEqual(s.items.map((i) => [i.original, i.candidates.length, i.mbrIndex, i.order]), [['a', 0, -1, []], ['b', 0, -1, []]]);
+    assert.deepEqual(
+      s.items.map((i) => [i.original, i.candidates.length, i.mbrIndex, i.order]),
+      [
+        ['a', 0, -1, []],
+        ['b', 0, -1, []],
+      ],
+    );
     assert.equal(s.progress, 0);
   });
 

@@ -5,7 +5,15 @@ const read = (v: Record<string, unknown>) => readSettings((k) => v[k]);
 
 describe('extension/settings', () => {
   it('defaults', () => {
-    assert.deepEqual(read({}), { candidates: 8, steps: 10, order: 2, seed: undefined, executionProvider: 'auto', modelPath: '', applyMode: 'panel' });
+    assert.deepEqual(read({}), {
+      candidates: 8,
+      steps: 10,
+      order: 2,
+      seed: undefined,
+      executionProvider: 'auto',
+      modelPath: '',
+      applyMode: 'panel',
+    });
   });
 
   it('clamps numbers into their ranges and rounds', () => {
@@ -41,7 +49,10 @@ describe('extension/settings', () => {
     assert.equal(moreSteps(1), 2);
     assert.equal(moreSteps(30), 50);
     assert.equal(moreSteps(50), 50);
-    assert.equal(randomSeed(() => 0), 0);
+    assert.equal(
+      randomSeed(() => 0),
+      0,
+    );
     assert.ok(randomSeed(() => 0.999999999) <= SETTING_RANGES.seed.max);
   });
 });

@@ -44,21 +44,34 @@ describe('extension/trainTasks', () => {
 
   it('resolves a definition and builds the CLI arguments', () => {
     const r = resolveDefinition({ type: 'diffuseq', config: '${workspaceFolder}/cfg/base.json', data: 'data/qqp', out: '/runs/a' }, '/ws');
-    assert.deepEqual(r, { config: path.join('/ws', 'cfg', 'base.json'), data: path.join('/ws', 'data', 'qqp'), out: path.normalize('/runs/a') });
+    assert.deepEqual(r, {
+      config: path.join('/ws', 'cfg', 'base.json'),
+      data: path.join('/ws', 'data', 'qqp'),
+      out: path.normalize('/runs/a'),
+    });
     assert.deepEqual(trainArgs(r), ['train', '--config', r.config, '--data', r.data, '--out', r.out]);
     const noData = resolveDefinition({ type: 'diffuseq', config: 'base.json' }, '/ws');
     assert.deepEqual(trainArgs(noData), ['train', '--config', path.join('/ws', 'base.json'), '--out', path.join('/ws', 'runs', 'base')]);
     assert.deepEqual(exportArgs('/r/weights.pt', '/r/package'), ['export', '--checkpoint', '/r/weights.pt', '--out', '/r/package']);
     // Continuing from a package: --init with the package folder, resolved against the workspace.
-    const init = resolveDefinition({ type: 'diffuseq', config: 'base.json', data: 'prep', init: '${workspaceFolder}/models/default' }, '/ws');
+    const init = resolveDefinition(
+      { type: 'diffuseq', config: 'base.json', data: 'prep', init: '${workspaceFolder}/models/default' },
+      '/ws',
+    );
     assert.equal(init.init, path.join('/ws', 'models', 'default'));
     assert.deepEqual(trainArgs(init).slice(-2), ['--init', path.join('/ws', 'models', 'default')]);
-    assert.equal(taskLabel({ type: 'diffuseq', config: 'a/base.json', data: '/d/qqp', init: '/m/default' }), 'train base from default on qqp');
+    assert.equal(
+      taskLabel({ type: 'diffuseq', config: 'a/base.json', data: '/d/qqp', init: '/m/default' }),
+      'train base from default on qqp',
+    );
   });
 
   it('lists trainer configs (json only, sorted)', () => {
     for (const n of ['b.json', 'a.json', 'notes.md']) fs.writeFileSync(path.join(tmp, n), '{}');
-    assert.deepEqual(listTrainerConfigs(tmp).map((f) => path.basename(f)), ['a.json', 'b.json']);
+    assert.deepEqual(
+      listTrainerConfigs(tmp).map((f) => path.basename(f)),
+      ['a.json', 'b.json'],
+    );
     assert.deepEqual(listTrainerConfigs(path.join(tmp, 'none')), []);
   });
 
@@ -70,8 +83,14 @@ describe('extension/trainTasks', () => {
       args: ['/ext/bin/diffuseq.js'],
       env: {},
     });
-    assert.deepEqual(resolveCli(['/ext/bin/diffuseq.js'], exists, { execPath: '/opt/code/code', electron: true }, undefined)?.env, { ELECTRON_RUN_AS_NODE: '1' });
-    assert.deepEqual(resolveCli(['/nope.js'], exists, node, '/usr/local/bin/diffuseq'), { command: '/usr/local/bin/diffuseq', args: [], env: {} });
+    assert.deepEqual(resolveCli(['/ext/bin/diffuseq.js'], exists, { execPath: '/opt/code/code', electron: true }, undefined)?.env, {
+      ELECTRON_RUN_AS_NODE: '1',
+    });
+    assert.deepEqual(resolveCli(['/nope.js'], exists, node, '/usr/local/bin/diffuseq'), {
+      command: '/usr/local/bin/diffuseq',
+      args: [],
+      env: {},
+    });
     assert.equal(resolveCli(['/nope.js'], exists, node, undefined), undefined);
   });
 

@@ -37,7 +37,7 @@ describe('extension/vsix (packaged extension)', function () {
   before(function () {
     if (!fs.existsSync(VSIX)) {
       if (process.env.DIFFUSEQ_REQUIRE_VSIX === '1') throw new Error(`${VSIX} is missing: run npm run package first`);
-      // eslint-disable-next-line no-console
+
       console.warn(`    (skipped: ${path.relative(root, VSIX)} not built; run npm run package)`);
       this.skip();
     }
@@ -109,22 +109,26 @@ describe('extension/vsix (packaged extension)', function () {
   it('contains models/default when the repository has it', function () {
     const manifest = path.join(root, 'models', 'default', 'manifest.json');
     if (!fs.existsSync(manifest)) {
-      // eslint-disable-next-line no-console
       console.warn('    (models/default does not exist yet: nothing to check)');
       this.skip();
     }
     for (const f of fs.readdirSync(path.join(root, 'models', 'default'))) {
       assert.ok(names.has(`extension/models/default/${f}`), `models/default/${f} missing from the .vsix`);
     }
-    assert.ok(![...names].some((n) => n.startsWith('extension/models/') && !n.startsWith('extension/models/default/')), 'only the default model is shipped');
+    assert.ok(
+      ![...names].some((n) => n.startsWith('extension/models/') && !n.startsWith('extension/models/default/')),
+      'only the default model is shipped',
+    );
   });
 
   it(`size: at most ${RUNTIME_BOUND_MIB.platform} MiB (one platform) / ${RUNTIME_BOUND_MIB.universal} MiB (universal) for everything but the model, and the model at most its size on disk + 1 MiB`, () => {
     const total = fs.statSync(VSIX).size;
     const model = entries.filter((e) => e.name.startsWith('extension/models/')).reduce((s, e) => s + e.compressedSize, 0);
     const runtime = total - model;
-    // eslint-disable-next-line no-console
-    console.log(`      .vsix (${target ?? 'universal'}) ${(total / MiB).toFixed(1)} MiB = runtime ${(runtime / MiB).toFixed(1)} MiB + model ${(model / MiB).toFixed(1)} MiB, ${entries.length} files`);
+
+    console.log(
+      `      .vsix (${target ?? 'universal'}) ${(total / MiB).toFixed(1)} MiB = runtime ${(runtime / MiB).toFixed(1)} MiB + model ${(model / MiB).toFixed(1)} MiB, ${entries.length} files`,
+    );
     const bound = target === undefined ? RUNTIME_BOUND_MIB.universal : RUNTIME_BOUND_MIB.platform;
     assert.ok(runtime <= bound * MiB, `runtime part ${(runtime / MiB).toFixed(1)} MiB > ${bound} MiB (${target ?? 'universal'})`);
     const modelDir = path.join(root, 'models', 'default');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { diffStats, DiffPart, MAX_CELLS, tokenize, wordDiff } from '../../src/extension/wordDiff';
+import { diffStats, DiffPart, MAX_EDIT_LENGTH, tokenize, wordDiff } from '../../src/extension/wordDiff';
 
 const same = (text: string, space = true): DiffPart => ({ kind: 'same', text, space });
 const removed = (text: string, space = true): DiffPart => ({ kind: 'removed', text, space });
@@ -72,11 +72,14 @@ describe('extension/wordDiff', () => {
     assert.equal(s.same, 8);
   });
 
-  it('falls back to remove-all/add-all above the table size bound', () => {
-    const n = Math.ceil(Math.sqrt(MAX_CELLS)) + 10;
+  it('falls back to remove-all/add-all above the edit bound', () => {
+    const n = Math.ceil(MAX_EDIT_LENGTH / 2) + 10;
     const a = Array.from({ length: n }, (_, i) => `a${i}`).join(' ');
     const b = Array.from({ length: n }, (_, i) => `b${i}`).join(' ');
     const parts = wordDiff('same ' + a + ' end', 'same ' + b + ' end');
-    assert.deepEqual(parts.map((p) => p.kind), ['same', 'removed', 'added', 'same']);
+    assert.deepEqual(
+      parts.map((p) => p.kind),
+      ['same', 'removed', 'added', 'same'],
+    );
   });
 });

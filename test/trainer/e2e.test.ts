@@ -12,7 +12,8 @@ import * as path from 'path';
 import { getTinyModelInfo, TinyModelInfo, TinyModelUnavailable } from '../fixtures/tinyModel';
 import { isCI } from '../../src/trainer/pythonTests';
 import { TOLERANCE_FLOAT32 } from '../../src/trainer/export';
-import type { RewriteResult } from '../../src/engine/types';
+import { RewriteEngine } from '../../src/engine';
+import { TASKS } from '../../src/engine/types';
 
 /** The training loss must fall at least this much (relative) between the first and last logged steps. */
 const LOSS_DROP = 0.2;
@@ -26,7 +27,9 @@ describe('trainer/e2e (real tiny model on CPU)', function () {
       info = await getTinyModelInfo();
     } catch (e) {
       if (e instanceof TinyModelUnavailable && !isCI()) {
-        console.log(`    SKIP e2e: ${e.reason}.${/DIFFUSEQ_E2E/.test(e.reason) ? '' : ' Install: sudo apt-get install python3-torch python3-onnx (see docs/training.md)'}`);
+        console.log(
+          `    SKIP e2e: ${e.reason}.${/DIFFUSEQ_E2E/.test(e.reason) ? '' : ' Install: sudo apt-get install python3-torch python3-onnx (see docs/training.md)'}`,
+        );
         this.skip();
       }
       throw e;
@@ -75,28 +78,18 @@ describe('trainer/e2e (real tiny model on CPU)', function () {
     assert.strictEqual(tok.decode(ids), 'how do i learn english quickly?');
   });
 
-  it('the engine loads the package and produces candidates', async function () {
-    const enginePath = path.join(__dirname, '..', '..', 'src', 'engine', 'index.js');
-    if (!fs.existsSync(enginePath)) {
-      // TODO(engine): src/engine/index.ts is not there yet; enable this assertion when it lands.
-      console.log('    TODO: src/engine/index.ts does not exist yet; engine assertion skipped');
-      this.skip();
-    }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const engine = require(enginePath) as {
-      RewriteEngine: { load(dir: string): Promise<{ rewrite(text: string, o: { task: string; candidates?: number; steps?: number; seed?: number }): Promise<unknown>; dispose?(): Promise<void> }> };
-    };
-    const eng = await engine.RewriteEngine.load(info.modelDir);
+  it('the engine loads the package and produces candidates', async () => {
+    const eng = await RewriteEngine.load(info.modelDir);
     try {
-      for (const task of ['paraphrase', 'simplify']) {
-        const r = (await eng.rewrite('How can I learn to speak English fluently?', { task, candidates: 4, steps: 10, seed: 1 })) as RewriteResult;
+      for (const task of TASKS) {
+        const r = await eng.rewrite('How can I learn to speak English fluently?', { task, candidates: 4, steps: 10, seed: 1 });
         assert.ok(r && Array.isArray(r.candidates) && r.candidates.length === 4, `${task}: candidates ${JSON.stringify(r)?.slice(0, 300)}`);
         for (const c of r.candidates) assert.strictEqual(typeof c.text, 'string');
         assert.ok(r.mbrIndex >= 0 && r.mbrIndex < r.candidates.length);
         console.log(`      ${task}: ${JSON.stringify(r.candidates[r.mbrIndex].text)}`);
       }
     } finally {
-      await eng.dispose?.();
+      await eng.dispose();
     }
   });
 });

@@ -8,8 +8,16 @@ import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findPythonWithTorch, UserError } from '../../src/trainer/common';
-import { TOLERANCE_FLOAT16, TOLERANCE_FLOAT32, exportMain, readParitySpec, resolveCheckpoint, verifyAndRecordParity } from '../../src/trainer/export';
+import { findPythonWithTorch } from '../../src/trainer/common';
+import { UserError } from '../../src/common/commandLine';
+import {
+  TOLERANCE_FLOAT16,
+  TOLERANCE_FLOAT32,
+  exportMain,
+  readParitySpec,
+  resolveCheckpoint,
+  verifyAndRecordParity,
+} from '../../src/trainer/export';
 import { isCI } from '../../src/trainer/pythonTests';
 
 const MAKE_PACKAGE = `
@@ -97,7 +105,14 @@ describe('trainer/export parity check', function () {
     assert.strictEqual(r.tokensCompared, 2 * 7 + 3 * 4);
     assert.strictEqual(r.tokensDisagreeing, 0);
     const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-    assert.deepStrictEqual(Object.keys(m.provenance.parity).sort(), ['batches', 'maxAbsDiff', 'runtime', 'tokenAgreement', 'tokensCompared', 'tolerance']);
+    assert.deepStrictEqual(Object.keys(m.provenance.parity).sort(), [
+      'batches',
+      'maxAbsDiff',
+      'runtime',
+      'tokenAgreement',
+      'tokensCompared',
+      'tolerance',
+    ]);
     assert.strictEqual(m.provenance.parity.tolerance, TOLERANCE_FLOAT32);
     assert.match(m.provenance.parity.runtime, /^onnxruntime-node 1\.\d+\.\d+$/);
     assert.strictEqual(m.provenance.note, 'test', 'other provenance fields are kept');
@@ -129,7 +144,10 @@ describe('trainer/export parity check', function () {
     assert.ok(fs.existsSync(path.join(dir, 'parity')), 'parity/ kept for inspection');
     // The CLI: non-zero exit, the message on stderr.
     let err = '';
-    const code = await exportMain(['--verify-only', '--out', dir], { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) } });
+    const code = await exportMain(['--verify-only', '--out', dir], {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (err += s) },
+    });
     assert.strictEqual(code, 3);
     assert.match(err, /PARITY CHECK FAILED[\s\S]*tolerance 0\.001/);
   });
@@ -146,14 +164,20 @@ describe('trainer/export parity check', function () {
   it('names a missing fixture clearly', async () => {
     const dir = path.join(tmp, 'empty');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ embedding: { file: 'embeddings.bin', dtype: 'float32', vocabSize: 1, dim: 1, absorbingRow: 1 } }));
+    fs.writeFileSync(
+      path.join(dir, 'manifest.json'),
+      JSON.stringify({ embedding: { file: 'embeddings.bin', dtype: 'float32', vocabSize: 1, dim: 1, absorbingRow: 1 } }),
+    );
     await assert.rejects(verifyAndRecordParity(dir, { log: () => undefined }), /parity\.json is missing/);
   });
 
   it('takes a run folder for --checkpoint (its weights.pt, else ckpt.pt) and says in one line what it wants', () => {
     const run = path.join(tmp, 'run-folder');
     fs.mkdirSync(run, { recursive: true });
-    assert.throws(() => resolveCheckpoint(run), (e: Error) => e instanceof UserError && /is a folder without weights\.pt or ckpt\.pt/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => resolveCheckpoint(run),
+      (e: Error) => e instanceof UserError && /is a folder without weights\.pt or ckpt\.pt/.test(e.message) && !e.message.includes('\n'),
+    );
     fs.writeFileSync(path.join(run, 'ckpt.pt'), '');
     assert.equal(resolveCheckpoint(run), path.join(run, 'ckpt.pt'));
     fs.writeFileSync(path.join(run, 'weights.pt'), '');

@@ -4,8 +4,17 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { Tokenizer } from 'tokenizers';
-import { LICENCES, UNKNOWN_LICENCE, parsePrepareArgs, prepare, readMeta, readSplit, targetBudget, trainTokenizer } from '../../src/trainer/prepare';
-import { UserError } from '../../src/trainer/common';
+import {
+  LICENCES,
+  UNKNOWN_LICENCE,
+  parsePrepareArgs,
+  prepare,
+  readMeta,
+  readSplit,
+  targetBudget,
+  trainTokenizer,
+} from '../../src/trainer/prepare';
+import { UserError } from '../../src/common/commandLine';
 
 const WORDS = (
   'the a an of to in on for with what how why is are can do does which best way learn good better make people ' +
@@ -55,14 +64,26 @@ describe('trainer/prepare', function () {
     const paraTrain = Array.from({ length: 300 }, () => ({ src: sentence(r, 4, 14), trg: sentence(r, 4, 14) }));
     paraTrain[5] = { src: 'Ünïcödé café naïve façade — “quoted” words', trg: 'unicode cafe naive facade "quoted" words' };
     // One overlong pair, to be truncated on both sides.
-    paraTrain[7] = { src: Array.from({ length: 90 }, (_, i) => WORDS[i % WORDS.length]).join(' '), trg: Array.from({ length: 80 }, (_, i) => WORDS[(i * 3) % WORDS.length]).join(' ') };
+    paraTrain[7] = {
+      src: Array.from({ length: 90 }, (_, i) => WORDS[i % WORDS.length]).join(' '),
+      trg: Array.from({ length: 80 }, (_, i) => WORDS[(i * 3) % WORDS.length]).join(' '),
+    };
     writeJsonl(path.join(para, 'train.jsonl.gz'), paraTrain, true);
-    writeJsonl(path.join(para, 'valid.jsonl'), Array.from({ length: 20 }, () => ({ src: sentence(r, 4, 10), trg: sentence(r, 4, 10) })));
+    writeJsonl(
+      path.join(para, 'valid.jsonl'),
+      Array.from({ length: 20 }, () => ({ src: sentence(r, 4, 10), trg: sentence(r, 4, 10) })),
+    );
     // "asset": a folder with a multi-reference valid file.
     simp = path.join(tmp, 'asset');
     fs.mkdirSync(simp);
-    writeJsonl(path.join(simp, 'train.jsonl'), Array.from({ length: 200 }, () => ({ src: sentence(r, 10, 25), trg: sentence(r, 5, 12) })));
-    writeJsonl(path.join(simp, 'valid.jsonl'), Array.from({ length: 10 }, () => ({ src: sentence(r, 10, 20), refs: [sentence(r, 5, 10), sentence(r, 5, 10), sentence(r, 5, 10)] })));
+    writeJsonl(
+      path.join(simp, 'train.jsonl'),
+      Array.from({ length: 200 }, () => ({ src: sentence(r, 10, 25), trg: sentence(r, 5, 12) })),
+    );
+    writeJsonl(
+      path.join(simp, 'valid.jsonl'),
+      Array.from({ length: 10 }, () => ({ src: sentence(r, 10, 20), refs: [sentence(r, 5, 10), sentence(r, 5, 10), sentence(r, 5, 10)] })),
+    );
     out = path.join(tmp, 'prep');
   });
 
@@ -71,10 +92,28 @@ describe('trainer/prepare', function () {
   let meta: ReturnType<typeof readMeta>;
   it('prepares two datasets with their tasks into one folder', async () => {
     const logs: string[] = [];
-    const res = await prepare({ data: [{ paths: [para], task: 'paraphrase' }, { paths: [simp], task: 'simplify' }], out, vocabSize: 150, maxSource: 24, maxTarget: 20, log: (l) => logs.push(l) });
+    const res = await prepare({
+      data: [
+        { paths: [para], task: 'paraphrase' },
+        { paths: [simp], task: 'simplify' },
+      ],
+      out,
+      vocabSize: 150,
+      maxSource: 24,
+      maxTarget: 20,
+      log: (l) => logs.push(l),
+    });
     meta = readMeta(out);
     assert.deepStrictEqual(res.meta, meta);
-    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'meta.json', 'train.tokens.bin', 'train.index.bin', 'valid.tokens.bin', 'valid.index.bin']) {
+    for (const f of [
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'meta.json',
+      'train.tokens.bin',
+      'train.index.bin',
+      'valid.tokens.bin',
+      'valid.index.bin',
+    ]) {
       assert.ok(fs.existsSync(path.join(out, f)), f);
     }
     assert.strictEqual(meta.formatVersion, 1);
@@ -110,7 +149,11 @@ describe('trainer/prepare', function () {
     const readPairsOf = (file: string) => {
       let text = fs.readFileSync(file);
       if (file.endsWith('.gz')) text = zlib.gunzipSync(text);
-      return text.toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { src: string; trg?: string; refs?: string[] });
+      return text
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { src: string; trg?: string; refs?: string[] });
     };
     const train = readSplit(out, 'train', meta);
     const expected = [
@@ -146,17 +189,30 @@ describe('trainer/prepare', function () {
     for (let r = 0; r < idx.length / 4; r++) assert.strictEqual(idx[r * 4 + 2], idx[r * 4] + idx[r * 4 + 1]);
   });
 
-  it('--tokenizer reuses a folder\'s tokenizer: same bytes, ids and task tokens; refuses one without a task token', async () => {
+  it("--tokenizer reuses a folder's tokenizer: same bytes, ids and task tokens; refuses one without a task token", async () => {
     const again = path.join(tmp, 'prep-again');
     // Only the paraphrase data this time, encoded with the first run's tokenizer (as for train --init).
     const logs: string[] = [];
-    const res = await prepare({ data: [{ paths: [para], task: 'paraphrase' }], out: again, maxSource: 24, maxTarget: 20, tokenizerFrom: out, log: (l) => logs.push(l) });
+    const res = await prepare({
+      data: [{ paths: [para], task: 'paraphrase' }],
+      out: again,
+      maxSource: 24,
+      maxTarget: 20,
+      tokenizerFrom: out,
+      log: (l) => logs.push(l),
+    });
     assert.deepStrictEqual(fs.readFileSync(path.join(again, 'tokenizer.json')), fs.readFileSync(path.join(out, 'tokenizer.json')));
-    assert.deepStrictEqual(fs.readFileSync(path.join(again, 'tokenizer_config.json')), fs.readFileSync(path.join(out, 'tokenizer_config.json')));
+    assert.deepStrictEqual(
+      fs.readFileSync(path.join(again, 'tokenizer_config.json')),
+      fs.readFileSync(path.join(out, 'tokenizer_config.json')),
+    );
     assert.strictEqual(res.meta.vocabSize, meta.vocabSize);
     assert.deepStrictEqual(res.meta.tokens, meta.tokens);
     assert.deepStrictEqual(res.meta.tasks, { paraphrase: meta.tasks.paraphrase });
-    assert.ok(logs.some((l) => /tokens from .*tokenizer\.json \(not trained\)/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /tokens from .*tokenizer\.json \(not trained\)/.test(l)),
+      logs.join('\n'),
+    );
     // The same pairs encode to the same ids as in the first folder.
     const first = readSplit(out, 'train', meta);
     const second = readSplit(again, 'train', res.meta);
@@ -164,17 +220,34 @@ describe('trainer/prepare', function () {
     assert.deepStrictEqual(second, first.slice(0, second.length));
     // A tokenizer that lacks [SIMP] cannot encode simplification data.
     const paraOnly = path.join(tmp, 'prep-para-only');
-    await prepare({ data: [{ paths: [para], task: 'paraphrase' }], out: paraOnly, vocabSize: 150, maxSource: 24, maxTarget: 20, log: () => {} });
+    await prepare({
+      data: [{ paths: [para], task: 'paraphrase' }],
+      out: paraOnly,
+      vocabSize: 150,
+      maxSource: 24,
+      maxTarget: 20,
+      log: () => {},
+    });
     await assert.rejects(
       prepare({ data: [{ paths: [simp], task: 'simplify' }], out: path.join(tmp, 'x'), tokenizerFrom: paraOnly, log: () => {} }),
       (e: Error) => e instanceof UserError && /has no \[SIMP\] token \(the data has a task the model was not trained for\)/.test(e.message),
     );
-    await assert.rejects(prepare({ data: [{ paths: [para], task: 'paraphrase' }], out: path.join(tmp, 'y'), tokenizerFrom: tmp, log: () => {} }), /no tokenizer\.json there/);
-    assert.strictEqual(parsePrepareArgs(['--data', para, '--task', 'paraphrase', '--out', 'o', '--tokenizer', 'models/default']).tokenizerFrom, 'models/default');
+    await assert.rejects(
+      prepare({ data: [{ paths: [para], task: 'paraphrase' }], out: path.join(tmp, 'y'), tokenizerFrom: tmp, log: () => {} }),
+      /no tokenizer\.json there/,
+    );
+    assert.strictEqual(
+      parsePrepareArgs(['--data', para, '--task', 'paraphrase', '--out', 'o', '--tokenizer', 'models/default']).tokenizerFrom,
+      'models/default',
+    );
   });
 
   it('keeps every word of the training text encodable after cutting the vocabulary', async () => {
-    const texts = ['Zebra xylophone quizzically jumps!', 'Ünïcödé 東京 émigré', ...Array.from({ length: 50 }, (_, i) => `sentence number ${i} about ${WORDS[i % WORDS.length]}s`)];
+    const texts = [
+      'Zebra xylophone quizzically jumps!',
+      'Ünïcödé 東京 émigré',
+      ...Array.from({ length: 50 }, (_, i) => `sentence number ${i} about ${WORDS[i % WORDS.length]}s`),
+    ];
     const full = await trainTokenizer(texts, ['paraphrase'], 100000);
     const cut = await trainTokenizer(texts, ['paraphrase'], 4 + 80);
     assert.ok(full.keptVocab > cut.keptVocab, `full ${full.keptVocab} vs cut ${cut.keptVocab}`);
@@ -226,17 +299,32 @@ describe('trainer/prepare', function () {
       (e: Error) => e instanceof UserError && e.message.includes(`${path.join(bad, 'train.jsonl')}:4:`) && /malformed JSON/.test(e.message),
     );
     fs.writeFileSync(path.join(bad, 'train.jsonl'), '{"src":"a b","trg":"c d"}\n{"source":"e f","trg":"g h"}\n');
-    await assert.rejects(prepare({ data: [{ paths: [bad], task: 'paraphrase' }], out: path.join(tmp, 'bad-out'), log: () => undefined }), /train\.jsonl:2: "src" missing/);
+    await assert.rejects(
+      prepare({ data: [{ paths: [bad], task: 'paraphrase' }], out: path.join(tmp, 'bad-out'), log: () => undefined }),
+      /train\.jsonl:2: "src" missing/,
+    );
     const gz = path.join(tmp, 'bad2.jsonl.gz');
     fs.writeFileSync(gz, zlib.gzipSync('{"src":"a","trg":"b"}\nnot json\n'));
-    await assert.rejects(prepare({ data: [{ paths: [gz], task: 'simplify' }], out: path.join(tmp, 'bad-out'), log: () => undefined }), /bad2\.jsonl\.gz:2: malformed JSON/);
+    await assert.rejects(
+      prepare({ data: [{ paths: [gz], task: 'simplify' }], out: path.join(tmp, 'bad-out'), log: () => undefined }),
+      /bad2\.jsonl\.gz:2: malformed JSON/,
+    );
   });
 
   it('uses a file as train, splits off valid, limits, adds reversed paraphrases, and records unknown licences', async () => {
     const file = path.join(tmp, 'mine.jsonl');
     const r = rng(3);
-    writeJsonl(file, Array.from({ length: 400 }, () => ({ src: sentence(r, 4, 12), trg: sentence(r, 4, 12) })));
-    const res = await prepare({ data: [{ paths: [file], task: 'paraphrase', limit: 300 }], out: path.join(tmp, 'p2'), validFraction: 0.1, bothDirections: true, log: () => undefined });
+    writeJsonl(
+      file,
+      Array.from({ length: 400 }, () => ({ src: sentence(r, 4, 12), trg: sentence(r, 4, 12) })),
+    );
+    const res = await prepare({
+      data: [{ paths: [file], task: 'paraphrase', limit: 300 }],
+      out: path.join(tmp, 'p2'),
+      validFraction: 0.1,
+      bothDirections: true,
+      log: () => undefined,
+    });
     const d = res.meta.report.datasets[0];
     assert.strictEqual(d.name, 'mine');
     assert.strictEqual(d.licence, UNKNOWN_LICENCE);
@@ -248,7 +336,26 @@ describe('trainer/prepare', function () {
   });
 
   it('parses the CLI arguments (pairs of --data/--task, per-dataset --limit)', () => {
-    const o = parsePrepareArgs(['--limit', '9', '--data', 'a', 'b', '--task', 'paraphrase', '--limit', '5000', '--data', 'c', '--task', 'simplify', '--out', 'o', '--vocab-size', '8000', '--both-directions']);
+    const o = parsePrepareArgs([
+      '--limit',
+      '9',
+      '--data',
+      'a',
+      'b',
+      '--task',
+      'paraphrase',
+      '--limit',
+      '5000',
+      '--data',
+      'c',
+      '--task',
+      'simplify',
+      '--out',
+      'o',
+      '--vocab-size',
+      '8000',
+      '--both-directions',
+    ]);
     assert.deepStrictEqual(o.data, [
       { paths: ['a', 'b'], task: 'paraphrase', limit: 5000 },
       { paths: ['c'], task: 'simplify' },

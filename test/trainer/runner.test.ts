@@ -5,7 +5,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { chooseAllocator } from '../../src/trainer/allocator';
 import { findPythonWithTorch, findTrainerRoot, noTorchMessage } from '../../src/trainer/common';
-import { ProgressDisplay, StepEvent, TrainEvent, formatStep, parseProtocolLine, parseTrainArgs, startTraining, trainCommand } from '../../src/trainer/runner';
+import {
+  ProgressDisplay,
+  StepEvent,
+  TrainEvent,
+  formatStep,
+  parseProtocolLine,
+  parseTrainArgs,
+  startTraining,
+  trainCommand,
+} from '../../src/trainer/runner';
 
 const ROOT = findTrainerRoot(__dirname);
 const RUNNER = path.join(ROOT, 'out', 'src', 'trainer', 'runner.js');
@@ -68,18 +77,42 @@ describe('trainer/runner', function () {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('parses protocol lines and ignores other output', () => {
-    assert.deepStrictEqual(parseProtocolLine('{"event":"step","step":5,"steps":10,"loss":0.5}'), { event: 'step', step: 5, steps: 10, loss: 0.5 });
+    assert.deepStrictEqual(parseProtocolLine('{"event":"step","step":5,"steps":10,"loss":0.5}'), {
+      event: 'step',
+      step: 5,
+      steps: 10,
+      loss: 0.5,
+    });
     assert.strictEqual(parseProtocolLine('loss 0.5'), undefined);
     assert.strictEqual(parseProtocolLine('{"event":"unknown"}'), undefined);
     assert.strictEqual(parseProtocolLine('{"event":"step"'), undefined);
     assert.strictEqual(parseProtocolLine('{"event":"step","step":"x","loss":1}'), undefined);
-    assert.deepStrictEqual(parseProtocolLine('  {"event":"checkpoint","step":3,"path":"r/ckpt.pt"}\r'), { event: 'checkpoint', step: 3, path: 'r/ckpt.pt' });
+    assert.deepStrictEqual(parseProtocolLine('  {"event":"checkpoint","step":3,"path":"r/ckpt.pt"}\r'), {
+      event: 'checkpoint',
+      step: 3,
+      path: 'r/ckpt.pt',
+    });
     assert.strictEqual(parseProtocolLine('{"event":"error"}')?.event, 'error');
   });
 
   it('formats a step with loss parts, tokens/s and ETA', () => {
-    const s = formatStep({ event: 'step', step: 1200, steps: 20000, loss: 0.4321, mse: 0.31, tT: 0.01, nll: 0.11, lr: 3e-4, tokensPerSec: 12345, elapsed: 80, eta: 1330 });
-    assert.strictEqual(s, 'step 1200/20000   6% | loss 0.4321 (mse 0.3100 tT 0.0100 nll 0.1100) | lr 3.0e-4 | 12.3k tok/s | 1m20s ETA 22m10s');
+    const s = formatStep({
+      event: 'step',
+      step: 1200,
+      steps: 20000,
+      loss: 0.4321,
+      mse: 0.31,
+      tT: 0.01,
+      nll: 0.11,
+      lr: 3e-4,
+      tokensPerSec: 12345,
+      elapsed: 80,
+      eta: 1330,
+    });
+    assert.strictEqual(
+      s,
+      'step 1200/20000   6% | loss 0.4321 (mse 0.3100 tT 0.0100 nll 0.1100) | lr 3.0e-4 | 12.3k tok/s | 1m20s ETA 22m10s',
+    );
   });
 
   it('prints one line per N steps when not a TTY, and rewrites one line on a TTY', () => {
@@ -104,7 +137,14 @@ describe('trainer/runner', function () {
 
   it('runs a (fake) trainer and reports its events through the async iterator', async () => {
     const argsFile = path.join(tmp, 'args.json');
-    const run = startTraining({ config, data: 'some/data', maxSteps: 100, python: fake, trainerRoot: ROOT, env: { ...process.env, FAKE_MODE: 'normal', FAKE_ARGS_FILE: argsFile } });
+    const run = startTraining({
+      config,
+      data: 'some/data',
+      maxSteps: 100,
+      python: fake,
+      trainerRoot: ROOT,
+      env: { ...process.env, FAKE_MODE: 'normal', FAKE_ARGS_FILE: argsFile },
+    });
     const seen: TrainEvent[] = [];
     for await (const ev of run) seen.push(ev);
     const kinds = seen.map((e) => e.event);
@@ -118,7 +158,12 @@ describe('trainer/runner', function () {
     assert.strictEqual(summary.checkpoint, '/tmp/fake-run/ckpt.pt');
     assert.deepStrictEqual(summary.stderrTail, ['some warning on stderr']);
     assert.ok(seen.some((e) => e.event === 'output' && e.stream === 'stdout' && e.line === 'stray stdout text'));
-    const rec = JSON.parse(fs.readFileSync(argsFile, 'utf8')) as { args: string[]; pythonpath: string; preload: string | null; tunables: string | null };
+    const rec = JSON.parse(fs.readFileSync(argsFile, 'utf8')) as {
+      args: string[];
+      pythonpath: string;
+      preload: string | null;
+      tunables: string | null;
+    };
     assert.deepStrictEqual(rec.args.slice(0, 4), ['-m', 'diffuseq_trainer.train', '--config', config]);
     assert.ok(rec.args.includes('--max-steps') && rec.args.includes(path.resolve('some/data')));
     assert.strictEqual(rec.pythonpath.split(path.delimiter)[0], path.join(ROOT, 'src', 'trainer', 'python'));
@@ -139,15 +184,33 @@ describe('trainer/runner', function () {
 
   it('uses torch.distributed.run for several GPUs', () => {
     const c = trainCommand('py', { config: '/c.json', gpus: 4, resume: '/r/ckpt.pt' });
-    assert.deepStrictEqual(c, ['py', '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=4', '-m', 'diffuseq_trainer.train', '--config', '/c.json', '--resume', '/r/ckpt.pt']);
+    assert.deepStrictEqual(c, [
+      'py',
+      '-m',
+      'torch.distributed.run',
+      '--standalone',
+      '--nproc_per_node=4',
+      '-m',
+      'diffuseq_trainer.train',
+      '--config',
+      '/c.json',
+      '--resume',
+      '/r/ckpt.pt',
+    ]);
   });
 
   it('says clearly how to install torch when the Python has none', function () {
     // A Python without torch: the pyenv python3 first on PATH on the dev machine, else a missing executable.
     let noTorch = path.join(tmp, 'no-such-python');
-    const r = cp.spawnSync('python3', ['-c', 'import sys\ntry:\n import torch\n print("HAS")\nexcept Exception:\n print(sys.executable)'], { encoding: 'utf8' });
+    const r = cp.spawnSync('python3', ['-c', 'import sys\ntry:\n import torch\n print("HAS")\nexcept Exception:\n print(sys.executable)'], {
+      encoding: 'utf8',
+    });
     if (r.status === 0 && r.stdout.trim() !== 'HAS') noTorch = r.stdout.trim();
-    const res = cp.spawnSync(process.execPath, [RUNNER, '--config', config], { encoding: 'utf8', env: { ...process.env, DIFFUSEQ_PYTHON: noTorch }, timeout: 60_000 });
+    const res = cp.spawnSync(process.execPath, [RUNNER, '--config', config], {
+      encoding: 'utf8',
+      env: { ...process.env, DIFFUSEQ_PYTHON: noTorch },
+      timeout: 60_000,
+    });
     assert.notStrictEqual(res.status, 0);
     const err = res.stderr;
     assert.match(err, /no Python with PyTorch found/);
@@ -171,15 +234,25 @@ describe('trainer/runner', function () {
     assert.strictEqual(res.status, 2, res.stderr);
     assert.match(res.stderr, /no Python with PyTorch found[\s\S]*sudo apt-get install python3-torch[\s\S]*pip install torch/);
     assert.deepStrictEqual(parseTrainArgs(['--config', 'c.json', '--max-steps', '10', '--gpus=2', '--max-minutes', '1.5']), {
-      config: 'c.json', data: undefined, out: undefined, resume: undefined, init: undefined, maxSteps: 10, maxMinutes: 1.5, gpus: 2,
+      config: 'c.json',
+      data: undefined,
+      out: undefined,
+      resume: undefined,
+      init: undefined,
+      maxSteps: 10,
+      maxMinutes: 1.5,
+      gpus: 2,
     });
     assert.strictEqual(parseTrainArgs(['--config', 'c.json', '--init', 'models/default']).init, 'models/default');
-    assert.deepStrictEqual(trainCommand('py', { config: 'c.json', init: 'models/default', cwd: '/w' }).slice(-2), ['--init', '/w/models/default']);
+    assert.deepStrictEqual(trainCommand('py', { config: 'c.json', init: 'models/default', cwd: '/w' }).slice(-2), [
+      '--init',
+      '/w/models/default',
+    ]);
     assert.throws(() => parseTrainArgs(['--config', 'c', '--init', 'p', '--resume', 'r.pt']), /give one/);
     assert.throws(() => startTraining({ config, init: tmp, python: fake }), /--init .* is not a model package \(no manifest\.json\)/);
     assert.throws(() => parseTrainArgs(['--max-steps', '10']), /--config FILE\.json is required/);
     assert.throws(() => parseTrainArgs(['--config', 'c', '--max-steps', 'x']), /--max-steps must be an integer/);
-    assert.throws(() => parseTrainArgs(['--config', 'c', '--epochs', '3']), /unknown option --epochs/);
+    assert.throws(() => parseTrainArgs(['--config', 'c', '--epochs', '3']), /Unknown option '--epochs'/);
     assert.strictEqual(findTrainerRoot(path.join(ROOT, 'dist')), ROOT, 'found from a bundle folder');
   });
 
@@ -211,6 +284,9 @@ describe('trainer/runner', function () {
     assert.match(out, /checkpoint @ step \d+: \/tmp\/fake run\/ckpt\.pt/);
     assert.match(err, /sigints received: 1\n/, 'exactly one SIGINT reached the trainer');
     assert.match(out, /training stopped/);
-    assert.ok(out.includes(`resume with: diffuseq train --config ${config} --out ${path.join(tmp, 'run')} --resume '/tmp/fake run/ckpt.pt'`), out);
+    assert.ok(
+      out.includes(`resume with: diffuseq train --config ${config} --out ${path.join(tmp, 'run')} --resume '/tmp/fake run/ckpt.pt'`),
+      out,
+    );
   });
 });

@@ -31,7 +31,7 @@ export interface TokenizeOptions {
 
 /** Whitespace tokens as DiffuSeq's eval sees them: lowercased, then Python-split. */
 export function tokenize(text: string, options: TokenizeOptions = {}): string[] {
-  return pySplit(options.lowercase ?? true ? text.toLowerCase() : text);
+  return pySplit((options.lowercase ?? true) ? text.toLowerCase() : text);
 }
 
 /** Counts of the n-grams of `tokens` (keyed by the tokens joined with U+0000, which no token contains). */
@@ -66,7 +66,11 @@ export function closestRefLength(references: readonly (readonly string[])[], hyp
   let best = -1;
   for (const ref of references) {
     const len = ref.length;
-    if (best < 0 || Math.abs(len - hypLen) < Math.abs(best - hypLen) || (Math.abs(len - hypLen) === Math.abs(best - hypLen) && len < best)) {
+    if (
+      best < 0 ||
+      Math.abs(len - hypLen) < Math.abs(best - hypLen) ||
+      (Math.abs(len - hypLen) === Math.abs(best - hypLen) && len < best)
+    ) {
       best = len;
     }
   }
@@ -158,11 +162,7 @@ export function corpusBleu(
 }
 
 /** NLTK `sentence_bleu(references, hypothesis, …)` on token lists. */
-export function sentenceBleu(
-  references: readonly (readonly string[])[],
-  hypothesis: readonly string[],
-  options: BleuOptions = {},
-): number {
+export function sentenceBleu(references: readonly (readonly string[])[], hypothesis: readonly string[], options: BleuOptions = {}): number {
   return corpusBleu([references], [hypothesis], options);
 }
 

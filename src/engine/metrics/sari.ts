@@ -32,7 +32,7 @@ export function tokenize13a(line: string): string {
   line = ` ${line} `;
   // Punctuation except apostrophe, comma, hyphen and period; then period/comma unless next to digits on that side;
   // then a dash after a digit. Python's re.sub and JS replace(/g) both scan left to right without overlaps.
-  line = line.replace(/([{-~[-` -&(-+:-@\/])/g, ' $1 ');
+  line = line.replace(/([{-~[-` -&(-+:-@/])/g, ' $1 ');
   line = line.replace(/([^0-9])([.,])/g, '$1 $2 ');
   line = line.replace(/([.,])([^0-9])/g, ' $1 $2');
   line = line.replace(/([0-9])(-)/g, '$1 $2 ');
@@ -138,7 +138,11 @@ export interface SariStats {
  * @param refsSents EASSE's shape: one list per reference *set*, each as long as the corpus
  *   (refsSents[r][i] is reference r of sentence i).
  */
-export function computeNgramStats(origSents: readonly string[], sysSents: readonly string[], refsSents: readonly (readonly string[])[]): SariStats {
+export function computeNgramStats(
+  origSents: readonly string[],
+  sysSents: readonly string[],
+  refsSents: readonly (readonly string[])[],
+): SariStats {
   if (origSents.length !== sysSents.length) {
     throw new RangeError("Original sentences and system sentences don't have the same number of samples");
   }
@@ -260,7 +264,7 @@ export function corpusSariOperationScores(
   options: SariOptions = {},
 ): SariOperationScores {
   const legacy = options.legacy ?? false;
-  const lowercase = legacy ? false : options.lowercase ?? true;
+  const lowercase = legacy ? false : (options.lowercase ?? true);
   const tokenizer = options.tokenizer ?? '13a';
   const orig = legacy ? origSents : origSents.map((s) => normalizeForSari(s, lowercase, tokenizer));
   const sys = sysSents.map((s) => normalizeForSari(s, lowercase, tokenizer));
@@ -282,5 +286,10 @@ export function corpusSari(
 
 /** Corpus SARI of a single sentence with its references (refs given per sentence, not per set). */
 export function sentenceSari(orig: string, sys: string, refs: readonly string[], options: SariOptions = {}): number {
-  return corpusSari([orig], [sys], refs.map((r) => [r]), options);
+  return corpusSari(
+    [orig],
+    [sys],
+    refs.map((r) => [r]),
+    options,
+  );
 }

@@ -203,20 +203,15 @@ export function multistepUpdate<A extends FloatArray>(
   );
 }
 
+/** What the multistep samplers below take besides the schedule, the start and the network. */
+export type MultistepOptions<A extends FloatArray = Float32Array> = Pick<
+  DpmSolverOptions<A>,
+  'order' | 'lowerOrderFinal' | 'lowerOrderFinalBelow' | 'thirdOrder' | 'anchor' | 'signal' | 'onStep'
+>;
+
 /**
- * Sample from xT at tStart down to tEnd.
- *
- * variant 'textbook': upstream multistep DPM-Solver++ — the state is the ODE solution x_t throughout and the x0
- * predictions only enter through the multistep updates.
- *
- * variant 'x0-reset': what the official DiffuSeq-v2 code does (Shark-NLP/DiffuSeq, branch diffuseq-v2,
- * dpm_solver_pytorch.py, `DPM_Solver.sample`, block "modified by DiffuSeq from DPM-solver++", driven by
- * sample_seq2seq_dpmSolver.py with order=2, skip_type='time_uniform', method='multistep'). There every model call
- * is written as `x = self.model_fn(x, t); x = torch.where(input_ids_mask==0, x_start, x); model_prev_list.append(x)`:
- * the state itself is replaced by the (source-anchored) x0 prediction before each update, so each update starts from
- * x̂0(t_prev) instead of x_{t_prev}: x_t = (σ_t/σ_s)·x̂0 − α_t(e^{−h} − 1)·x̂0 (+ the same multistep corrections).
- * After the last update (no model call follows) the updated state is returned, as there. The noise implied by the
- * state is dropped, so this is not a consistent ODE solver: its result does not converge to the ODE solution.
+ * Sample from xT at tStart down to tEnd: `dpmSolverPlusPlus` (textbook) or `dpmSolverPlusPlusX0Reset` on the time
+ * grid `ns.timeSteps(skipType, tStart, tEnd, steps)`.
  */
 export async function dpmSolverPlusPlus<A extends FloatArray>(
   ns: DiscreteVpSchedule,
@@ -226,19 +221,69 @@ export async function dpmSolverPlusPlus<A extends FloatArray>(
 ): Promise<A> {
   const steps = options.steps;
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  const variant: SolverVariant = options.variant ?? 'textbook';
+  if (!isOneOf(SOLVER_VARIANTS, variant)) throw new RangeError(`unknown solver variant ${variant}`);
+  const grid = ns.timeSteps(options.skipType ?? 'time_uniform', options.tStart ?? 1, options.tEnd ?? 1 / ns.T, steps);
+  return (variant === 'x0-reset' ? sampleDpmSolverPlusPlusX0Reset : sampleDpmSolverPlusPlus)(ns, xT, denoise, grid, options);
+}
+
+/**
+ * Upstream multistep DPM-Solver++ on the time grid `timesteps` (decreasing continuous times, one update per
+ * interval): the state is the ODE solution x_t throughout and the x0 predictions only enter through the multistep
+ * updates.
+ */
+export function sampleDpmSolverPlusPlus<A extends FloatArray>(
+  ns: DiscreteVpSchedule,
+  xT: A,
+  denoise: Denoise<A>,
+  timesteps: ArrayLike<number>,
+  options: MultistepOptions<A> = {},
+): Promise<A> {
+  return multistepSample(ns, xT, denoise, timesteps, options, (x) => x);
+}
+
+/**
+ * DiffuSeq-v2's variant (Shark-NLP/DiffuSeq, branch diffuseq-v2, dpm_solver_pytorch.py, `DPM_Solver.sample`, block
+ * "modified by DiffuSeq from DPM-solver++", driven by sample_seq2seq_dpmSolver.py with order=2,
+ * skip_type='time_uniform', method='multistep'). There every model call is written as
+ * `x = self.model_fn(x, t); x = torch.where(input_ids_mask==0, x_start, x); model_prev_list.append(x)`: the state
+ * itself is replaced by the (source-anchored) x0 prediction before each update, so each update starts from
+ * x̂0(t_prev) instead of x_{t_prev}: x_t = (σ_t/σ_s)·x̂0 − α_t(e^{−h} − 1)·x̂0 (+ the same multistep corrections).
+ * After the last update (no model call follows) the updated state is returned, as there. The noise implied by the
+ * state is dropped, so this is not a consistent ODE solver: its result does not converge to the ODE solution.
+ */
+export function sampleDpmSolverPlusPlusX0Reset<A extends FloatArray>(
+  ns: DiscreteVpSchedule,
+  xT: A,
+  denoise: Denoise<A>,
+  timesteps: ArrayLike<number>,
+  options: MultistepOptions<A> = {},
+): Promise<A> {
+  return multistepSample(ns, xT, denoise, timesteps, options, (_x, x0) => x0);
+}
+
+/**
+ * The multistep loop both variants share. `stateAfterModel(x, x̂0)` is the state the next update starts from once
+ * the network has predicted x̂0 at x: the one place the variants differ.
+ */
+async function multistepSample<A extends FloatArray>(
+  ns: DiscreteVpSchedule,
+  xT: A,
+  denoise: Denoise<A>,
+  timesteps: ArrayLike<number>,
+  options: MultistepOptions<A>,
+  stateAfterModel: (x: A, x0: A) => A,
+): Promise<A> {
+  const steps = timesteps.length - 1;
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`the time grid needs at least 2 points, got ${timesteps.length}`);
   const requestedOrder = options.order ?? 2;
   if (![1, 2, 3].includes(requestedOrder)) throw new RangeError(`order must be 1, 2 or 3, got ${requestedOrder}`);
   // The reference asserts steps ≥ order; one or two steps simply run at that order here.
   const order = Math.min(requestedOrder, steps);
-  const variant: SolverVariant = options.variant ?? 'textbook';
-  if (!isOneOf(SOLVER_VARIANTS, variant)) throw new RangeError(`unknown solver variant ${variant}`);
   const lowerOrderFinal = (options.lowerOrderFinal ?? true) && steps < (options.lowerOrderFinalBelow ?? 10);
   const { anchor, signal, onStep } = options;
-  const reset = variant === 'x0-reset';
   const thirdOrder = options.thirdOrder ?? 'reference';
   if (thirdOrder !== 'reference' && thirdOrder !== 'corrected') throw new RangeError(`unknown thirdOrder ${thirdOrder}`);
-
-  const timesteps = ns.timeSteps(options.skipType ?? 'time_uniform', options.tStart ?? 1, options.tEnd ?? 1 / ns.T, steps);
 
   let calls = 0;
   const model = async (x: A, t: number): Promise<A> => {
@@ -260,7 +305,7 @@ export async function dpmSolverPlusPlus<A extends FloatArray>(
 
   const tPrev: number[] = [timesteps[0]];
   const modelPrev: A[] = [await model(x, timesteps[0])];
-  if (reset) x = modelPrev[0];
+  x = stateAfterModel(x, modelPrev[0]);
 
   // Warm-up: orders 1 … order−1 while the history fills.
   for (let step = 1; step < order; step++) {
@@ -271,7 +316,7 @@ export async function dpmSolverPlusPlus<A extends FloatArray>(
     tPrev.push(t);
     const m = await model(x, t);
     modelPrev.push(m);
-    if (reset) x = m;
+    x = stateAfterModel(x, m);
   }
 
   for (let step = order; step <= steps; step++) {
@@ -289,7 +334,7 @@ export async function dpmSolverPlusPlus<A extends FloatArray>(
     if (step < steps) {
       const m = await model(x, t);
       modelPrev[order - 1] = m;
-      if (reset) x = m;
+      x = stateAfterModel(x, m);
     }
   }
   return x;

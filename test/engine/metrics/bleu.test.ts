@@ -51,7 +51,16 @@ describe('engine/metrics/bleu (NLTK sentence_bleu, method4)', () => {
     close(sentenceBleu([w('a b c d'), w('a b')], w('a b c')), 0.57572, 1e-6);
     close(sentenceBleu([w('a b c d'), w('a b')], w('a b c')), 0.5757197301274735, ULP);
     assert.equal(closestRefLength([w('a b c d'), w('a b')], 3), 2);
-    assert.equal(closestRefLength([['a', 'a'], ['a', 'a', 'a', 'a']], 3), 2);
+    assert.equal(
+      closestRefLength(
+        [
+          ['a', 'a'],
+          ['a', 'a', 'a', 'a'],
+        ],
+        3,
+      ),
+      2,
+    );
     assert.deepEqual(modifiedPrecision([w('a a b'), w('a c')], w('a a a c'), 1), [3, 4]);
   });
 

@@ -66,10 +66,14 @@ describe('engine/metrics/sari (EASSE corpus_sari)', () => {
     // Summed (correct, sys, ref): keep n=1 (4,4,4) + (3,4,4) = (7,8,8) ⇒ F .875; keep n=2 (2,2,2) + (0,0,1) ⇒ P 1, R 2/3 ⇒ .8;
     // del n=1 (2,2,2) + (1,2,2) ⇒ .75; del n=2 (2,2,2) + (3,4,3) ⇒ P 5/6, R 1 ⇒ 10/11; del n=3 (4,4,4) ⇒ 1; add n=1..3 ⇒ 1.
     // add = .75, keep = (.875 + .8)/4 = .41875, del = (.75 + 10/11 + 1)/4 = 0.664773 ⇒ SARI = 61.1174.
-    const v = corpusSari(['a b c', 'a b c'], ['a b d', 'a c'], [
+    const v = corpusSari(
+      ['a b c', 'a b c'],
       ['a b d', 'a c'],
-      ['a b d', 'a b'],
-    ]);
+      [
+        ['a b d', 'a c'],
+        ['a b d', 'a b'],
+      ],
+    );
     close(v, (100 * (0.75 + 0.41875 + (0.75 + 10 / 11 + 1) / 4)) / 3, 1e-12);
     close(v, 61.11742424242424, 1e-12);
   });
@@ -84,7 +88,11 @@ describe('engine/metrics/sari (EASSE corpus_sari)', () => {
     close(sentenceSari(orig, sys, refs, { useF1ForDeletion: false }), 26.953601953601954, 1e-12);
     close(sentenceSari(orig, sys, refs), 31.350246975246975, 1e-12);
     close(sentenceSari(orig, 'About 95 species are now agreed .', refs), 63.23743386243387, 1e-12);
-    const ops = corpusSariOperationScores([orig], [sys], refs.map((r) => [r]));
+    const ops = corpusSariOperationScores(
+      [orig],
+      [sys],
+      refs.map((r) => [r]),
+    );
     close((ops.add + ops.keep + ops.del) / 3, 31.350246975246975, 1e-12);
   });
 

@@ -1,17 +1,14 @@
 import { AbortError } from '../../../src/engine/errors';
 import * as assert from 'node:assert/strict';
-import {
-  DiscreteVpSchedule,
-  cosineAlphasCumprod,
-  linearAlphasCumprod,
-  type SkipType,
-} from '../../../src/engine/schedule';
+import { DiscreteVpSchedule, cosineAlphasCumprod, linearAlphasCumprod, type SkipType } from '../../../src/engine/schedule';
 import {
   dpmSolverFirstUpdate,
   dpmSolverPlusPlus,
   multistepSecondUpdate,
   multistepThirdUpdate,
   multistepUpdate,
+  sampleDpmSolverPlusPlus,
+  sampleDpmSolverPlusPlusX0Reset,
   type SolverStepInfo,
 } from '../../../src/engine/sampler/dpmSolver';
 import { GaussianCase, convergenceOrder, maxAbsDiff } from './gaussianCase';
@@ -77,12 +74,17 @@ describe('engine/sampler/dpmSolver', () => {
       const l = (u: number): number => lin.marginalLambda(u);
       const [A, B, C] = [0.4, -0.8, 0.3];
       const xhat = (u: number): number => A + B * (l(u) - l(t0)) + C * (l(u) - l(t0)) ** 2;
-      const models: [Float64Array, Float64Array, Float64Array] = [Float64Array.of(xhat(t2)), Float64Array.of(xhat(t1)), Float64Array.of(xhat(t0))];
+      const models: [Float64Array, Float64Array, Float64Array] = [
+        Float64Array.of(xhat(t2)),
+        Float64Array.of(xhat(t1)),
+        Float64Array.of(xhat(t0)),
+      ];
       const x = 0.25;
       const h = l(t) - l(t0);
       const em = Math.exp(-h);
       const at = lin.marginalAlpha(t);
-      const exact = (lin.marginalStd(t) / lin.marginalStd(t0)) * x + at * (A * (1 - em) + B * (h - 1 + em) + C * (h * h - 2 * h + 2 - 2 * em));
+      const exact =
+        (lin.marginalStd(t) / lin.marginalStd(t0)) * x + at * (A * (1 - em) + B * (h - 1 + em) + C * (h * h - 2 * h + 2 - 2 * em));
       const corrected = multistepThirdUpdate(lin, Float64Array.of(x), models, [t2, t1, t0], t, undefined, 'corrected');
       close(corrected[0], exact, 1e-12);
       const reference = multistepThirdUpdate(lin, Float64Array.of(x), models, [t2, t1, t0], t);
@@ -119,6 +121,47 @@ describe('engine/sampler/dpmSolver', () => {
       const rs = await dpmSolverPlusPlus(ns, Float64Array.of(2), den, { steps: 2, order: 1, variant: 'x0-reset' });
       close(rs[0], 0.755769, 1e-6);
       close(calls[3][0], 0.851733, 1e-6);
+    });
+
+    it('takes any time grid: with a constant x0 prediction every grid and order lands on the closed form', async () => {
+      // With x̂0 ≡ c the multistep corrections vanish and the first-order updates telescope:
+      // x_end = (σ_end/σ_start)·x_T + (α_end − α_start·σ_end/σ_start)·c, whatever the points in between.
+      const cos = new DiscreteVpSchedule(cosineAlphasCumprod(1000));
+      const c = -0.4;
+      const den = async (): Promise<Float64Array> => Float64Array.of(c);
+      const grids = [
+        [1, 0.5, 1 / 1000],
+        [1, 0.9, 0.6, 0.2, 0.05, 1 / 1000],
+        [0.8, 0.7, 0.3, 0.01],
+      ];
+      for (const grid of grids) {
+        const [s0, e] = [grid[0], grid[grid.length - 1]];
+        const ratio = cos.marginalStd(e) / cos.marginalStd(s0);
+        const expect = ratio * 1.5 + (cos.marginalAlpha(e) - cos.marginalAlpha(s0) * ratio) * c;
+        for (const order of [1, 2, 3] as const) {
+          const out = await sampleDpmSolverPlusPlus(cos, Float64Array.of(1.5), den, grid, { order });
+          close(out[0], expect, 1e-9, `grid ${grid.join(',')} order ${order}`);
+        }
+      }
+      // The entry point is exactly the grid sampler on ns.timeSteps(…).
+      const gc = new GaussianCase(cos, 0.3, 0.8);
+      const grid = cos.timeSteps('logSNR', 1, 1 / 1000, 7);
+      const viaGrid = await sampleDpmSolverPlusPlus(cos, gc.states(1, ZS), gc.denoiser<Float64Array>(), grid, { order: 3 });
+      const viaSteps = await dpmSolverPlusPlus(cos, gc.states(1, ZS), gc.denoiser<Float64Array>(), {
+        steps: 7,
+        order: 3,
+        skipType: 'logSNR',
+      });
+      assert.deepEqual(viaGrid, viaSteps);
+      const reset = await sampleDpmSolverPlusPlusX0Reset(cos, gc.states(1, ZS), gc.denoiser<Float64Array>(), grid, { order: 2 });
+      const resetSteps = await dpmSolverPlusPlus(cos, gc.states(1, ZS), gc.denoiser<Float64Array>(), {
+        steps: 7,
+        order: 2,
+        skipType: 'logSNR',
+        variant: 'x0-reset',
+      });
+      assert.deepEqual(reset, resetSteps);
+      await assert.rejects(sampleDpmSolverPlusPlus(cos, Float64Array.of(1), den, [1]), RangeError);
     });
 
     it('x0-reset updates from the x0 prediction, textbook from the state (order 2)', async () => {
@@ -310,7 +353,11 @@ describe('engine/sampler/dpmSolver', () => {
       await assert.rejects(dpmSolverPlusPlus(ns, new Float32Array(4), den, { steps: 10, signal: ac.signal }), { name: 'AbortError' });
       assert.equal(calls, 2);
       calls = 0;
-      await assert.rejects(dpmSolverPlusPlus(ns, new Float32Array(4), den, { steps: 10, signal: AbortSignal.abort() }), AbortError, 'the engine\'s one cancellation error');
+      await assert.rejects(
+        dpmSolverPlusPlus(ns, new Float32Array(4), den, { steps: 10, signal: AbortSignal.abort() }),
+        AbortError,
+        "the engine's one cancellation error",
+      );
       assert.equal(calls, 0);
     });
 

@@ -16,7 +16,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { listZip } from '../zip';
-import { findCodeServer, findFiles, installVsix, launchBrowser, makeProfile, REPO_ROOT, skipWithoutBrowserStack, startCodeServer } from './codeServer';
+import {
+  findCodeServer,
+  findFiles,
+  installVsix,
+  launchBrowser,
+  makeProfile,
+  REPO_ROOT,
+  skipWithoutBrowserStack,
+  startCodeServer,
+} from './codeServer';
 
 const VSIX = process.env.DIFFUSEQ_VSIX || path.join(REPO_ROOT, 'diffuseq-rewrite.vsix');
 const RESULTS = path.join(REPO_ROOT, 'test-results');
@@ -68,7 +77,10 @@ async function copyLine(page: Page, line: number): Promise<string> {
 
 /** Preferences: Color Theme (Ctrl+K Ctrl+T), as a person would; `theme` is the picker's label. */
 async function setTheme(page: Page, theme: string): Promise<void> {
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+  await page
+    .locator('.editor-instance .monaco-editor .view-lines')
+    .first()
+    .click({ position: { x: 5, y: 5 } });
   const focused = page.locator('.quick-input-list .monaco-list-row.focused');
   await page.keyboard.press('Control+K');
   await page.keyboard.press('Control+T');
@@ -76,7 +88,17 @@ async function setTheme(page: Page, theme: string): Promise<void> {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Solarized Light' }).first().waitFor();
   await page.keyboard.type(theme);
   await page.waitForTimeout(300);
-  await untilTrue(`theme row ${theme} focused`, async () => ((await focused.first().innerText().catch(() => '')) ?? '').startsWith(theme), 10_000);
+  await untilTrue(
+    `theme row ${theme} focused`,
+    async () =>
+      (
+        (await focused
+          .first()
+          .innerText()
+          .catch(() => '')) ?? ''
+      ).startsWith(theme),
+    10_000,
+  );
   await page.keyboard.press('Enter');
 }
 
@@ -101,7 +123,9 @@ async function main(): Promise<void> {
   const vsixHasModel = listZip(VSIX).some((e) => e.name === 'extension/models/default/manifest.json');
   const model = vsixHasModel ? undefined : modelForTests();
   if (!vsixHasModel && !model) throw new Error('the .vsix has no models/default and no test model was found (set DIFFUSEQ_TEST_MODEL)');
-  console.log(`e2e: ${path.relative(REPO_ROOT, VSIX)} (${(fs.statSync(VSIX).size / 1048576).toFixed(1)} MiB), code-server ${bin}, model ${model ?? 'bundled models/default'}`);
+  console.log(
+    `e2e: ${path.relative(REPO_ROOT, VSIX)} (${(fs.statSync(VSIX).size / 1048576).toFixed(1)} MiB), code-server ${bin}, model ${model ?? 'bundled models/default'}`,
+  );
 
   const settings = (theme: string) => ({
     'workbench.colorTheme': theme,
@@ -226,11 +250,18 @@ async function main(): Promise<void> {
     });
 
     await step('read the applied text back from the editor (copy line 3), and from disk after saving', async () => {
-      await page.locator('.editor-instance .monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+      await page
+        .locator('.editor-instance .monaco-editor .view-lines')
+        .first()
+        .click({ position: { x: 5, y: 5 } });
       await untilTrue('line 3 is the chosen candidate', async () => (await copyLine(page, 3)) === chosen, 10_000);
       await page.keyboard.press('Control+S');
       await untilTrue('saved', async () => fs.readFileSync(file, 'utf8').split('\n')[2] === chosen, 10_000);
-      assert.deepEqual(fs.readFileSync(file, 'utf8').split('\n'), [LINES[0], LINES[1], chosen, LINES[3], LINES[4], ''], 'only the selected range changed');
+      assert.deepEqual(
+        fs.readFileSync(file, 'utf8').split('\n'),
+        [LINES[0], LINES[1], chosen, LINES[3], LINES[4], ''],
+        'only the selected range changed',
+      );
     });
     await page.screenshot({ path: path.join(RESULTS, 'e2e-applied.png') });
 
@@ -244,7 +275,11 @@ async function main(): Promise<void> {
       await tab.click();
       // With the panel's editor group active, opening notes.md from the Explorer puts it in front of the panel.
       await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).first().click();
-      await untilTrue('panel hidden', async () => (await page.locator('iframe.webview.ready').count()) === 0 || !(await panel.isVisible()), 10_000);
+      await untilTrue(
+        'panel hidden',
+        async () => (await page.locator('iframe.webview.ready').count()) === 0 || !(await panel.isVisible()),
+        10_000,
+      );
       await tab.click();
       await frame.locator('.candidate').first().waitFor();
       assert.equal(await frame.locator('.candidate').count(), candidates);
@@ -265,7 +300,8 @@ async function main(): Promise<void> {
       const meta = frame.locator('#meta');
       const seedOf = async () => /seed (\d+)/.exec(await meta.innerText())?.[1];
       const seed = await seedOf();
-      const settled = async () => !(await frame.locator('#regenerate').isDisabled()) && (await frame.locator('.candidate').count()) === candidates;
+      const settled = async () =>
+        !(await frame.locator('#regenerate').isDisabled()) && (await frame.locator('.candidate').count()) === candidates;
       await frame.locator('#regenerate').click();
       await untilTrue('new seed', async () => (await seedOf()) !== seed, 30_000);
       await untilTrue('regenerated', settled, 120_000);
@@ -286,9 +322,13 @@ async function main(): Promise<void> {
     const log = logFile ? fs.readFileSync(logFile, 'utf8') : '';
     const activation = /activated in ([^\n]*)/.exec(log)?.[1];
     const firstRun = /run #1 finished in (\d+) ms/.exec(log)?.[1];
-    console.log(`\ne2e passed in ${((Date.now() - tAll) / 1000).toFixed(1)} s: ${candidates} candidates; first rewrite (click → panel filled) ${runMs} ms` +
-      `${firstRun ? ` (engine start + load + sampling ${firstRun} ms)` : ''}; activation ${activation ?? '?'} (from the DiffuSeq log).`);
-    console.log(`screenshots: ${path.relative(REPO_ROOT, RESULTS)}/e2e-*.png${process.env.DIFFUSEQ_DOCS_SCREENSHOTS === '1' ? ', docs/images/panel-{light,dark}.png' : ''}`);
+    console.log(
+      `\ne2e passed in ${((Date.now() - tAll) / 1000).toFixed(1)} s: ${candidates} candidates; first rewrite (click → panel filled) ${runMs} ms` +
+        `${firstRun ? ` (engine start + load + sampling ${firstRun} ms)` : ''}; activation ${activation ?? '?'} (from the DiffuSeq log).`,
+    );
+    console.log(
+      `screenshots: ${path.relative(REPO_ROOT, RESULTS)}/e2e-*.png${process.env.DIFFUSEQ_DOCS_SCREENSHOTS === '1' ? ', docs/images/panel-{light,dark}.png' : ''}`,
+    );
   } catch (e) {
     const pages = browser.contexts().flatMap((c) => c.pages());
     if (pages[0]) await pages[0].screenshot({ path: path.join(RESULTS, 'e2e-failure.png') }).catch(() => undefined);

@@ -24,8 +24,17 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 180_000, reporter: 'spec' });
   const grep = process.env.DIFFUSEQ_ITEST_GREP;
   if (grep) mocha.grep(grep);
-  for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.itest.js')).sort()) mocha.addFile(path.join(__dirname, f));
-  const report: { tests: Array<{ title: string; state: string; ms?: number; error?: string }>; passes: number; failures: number; pending: number } = {
+  for (const f of fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.itest.js'))
+    .sort())
+    mocha.addFile(path.join(__dirname, f));
+  const report: {
+    tests: Array<{ title: string; state: string; ms?: number; error?: string }>;
+    passes: number;
+    failures: number;
+    pending: number;
+  } = {
     tests: [],
     passes: 0,
     failures: 0,

@@ -9,5 +9,5 @@ export function itestWrite(...args: unknown[]): void {
 
 export function itestLog(...args: unknown[]): void {
   itestWrite(...args);
-  console.log(...args); // eslint-disable-line no-console
+  console.log(...args);
 }

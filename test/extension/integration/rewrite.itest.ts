@@ -67,7 +67,14 @@ describe('DiffuSeq Rewrite in a VS Code extension host', function () {
   });
 
   after(async () => {
-    await config({ candidates: undefined, steps: undefined, order: undefined, seed: undefined, applyMode: undefined, executionProvider: undefined });
+    await config({
+      candidates: undefined,
+      steps: undefined,
+      order: undefined,
+      seed: undefined,
+      applyMode: undefined,
+      executionProvider: undefined,
+    });
   });
 
   it('is not active until one of its commands runs (lazy activation)', async () => {
@@ -186,7 +193,10 @@ describe('DiffuSeq Rewrite in a VS Code extension host', function () {
   it('cancellation: the run ends as cancelled, the text is untouched, the engine stays usable', async () => {
     await config({ candidates: 32, steps: 50 });
     try {
-      const long = Array.from({ length: 8 }, (_, i) => `This is sentence number ${i + 1}, written only to make the input long enough to take a while.`);
+      const long = Array.from(
+        { length: 8 },
+        (_, i) => `This is sentence number ${i + 1}, written only to make the input long enough to take a while.`,
+      );
       const editor = await openSample([long.join(' ')]);
       selectLine(editor, 0);
       const pid = api.engine()?.pid;

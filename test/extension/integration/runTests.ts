@@ -22,7 +22,17 @@ async function main(): Promise<void> {
     vscodeExecutablePath,
     extensionDevelopmentPath: root,
     extensionTestsPath: path.join(__dirname, 'index.js'),
-    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', path.join(tmp, 'extensions')],
+    launchArgs: [
+      workspace,
+      '--disable-extensions',
+      '--disable-workspace-trust',
+      '--skip-welcome',
+      '--skip-release-notes',
+      '--user-data-dir',
+      path.join(tmp, 'user-data'),
+      '--extensions-dir',
+      path.join(tmp, 'extensions'),
+    ],
     extensionTestsEnv: { DIFFUSEQ_ITEST_REPORT: process.env.DIFFUSEQ_ITEST_REPORT ?? '' },
   });
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -14,7 +14,8 @@ import { findCodeServer, launchBrowser, makeProfile, REPO_ROOT, skipWithoutBrows
 
 async function main(): Promise<number> {
   if (skipWithoutBrowserStack('test:integration:web')) return 0;
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run `npm run bundle` first');
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js')))
+    throw new Error('dist/extension.js is missing: run `npm run bundle` first');
   const t0 = Date.now();
   const bin = findCodeServer();
   const profile = makeProfile({ 'workbench.colorTheme': 'Default Dark Modern' }, 'dsq-itest-web-');
@@ -52,7 +53,9 @@ async function main(): Promise<number> {
     const url = `${server.url}?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     await page.goto(url);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(-1), Number(process.env.DIFFUSEQ_WEB_TIMEOUT_MS ?? 15 * 60_000))));
+    const timeout = new Promise<number>(
+      (resolve) => (timer = setTimeout(() => resolve(-1), Number(process.env.DIFFUSEQ_WEB_TIMEOUT_MS ?? 15 * 60_000))),
+    );
     exitCode = await Promise.race([done, timeout]);
     clearTimeout(timer);
     if (exitCode === -1) console.error('timed out waiting for the tests to finish');
@@ -63,8 +66,15 @@ async function main(): Promise<number> {
     await server.stop();
   }
   if (fs.existsSync(report)) {
-    const r = JSON.parse(fs.readFileSync(report, 'utf8')) as { passes: number; failures: number; pending: number; tests: Array<{ title: string; state: string; error?: string }> };
-    console.log(`\ncode-server integration: ${r.passes} passing, ${r.failures} failing, ${r.pending} pending (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    const r = JSON.parse(fs.readFileSync(report, 'utf8')) as {
+      passes: number;
+      failures: number;
+      pending: number;
+      tests: Array<{ title: string; state: string; error?: string }>;
+    };
+    console.log(
+      `\ncode-server integration: ${r.passes} passing, ${r.failures} failing, ${r.pending} pending (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+    );
     for (const t of r.tests.filter((x) => x.state === 'failed')) console.log(`FAILED: ${t.title}\n${t.error}`);
     if (r.failures > 0 && !exitCode) exitCode = 1;
   } else {
@@ -83,4 +93,3 @@ main().then(
     process.exitCode = 1;
   },
 );
-

@@ -63,7 +63,13 @@ describe('DiffuSeq training tasks (stand-in CLI)', function () {
       if (Date.now() - t0 > 30_000) throw new Error('the stand-in CLI did not start');
       await sleep(50);
     }
-    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'argv.json'), 'utf8')), ['train', '--config', path.join(ws, 'itest.diffuseq.json'), '--out', out]);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'argv.json'), 'utf8')), [
+      'train',
+      '--config',
+      path.join(ws, 'itest.diffuseq.json'),
+      '--out',
+      out,
+    ]);
     await sleep(300);
     execution.terminate();
     const t1 = Date.now();

@@ -8,7 +8,8 @@ idle-machine step time, export it, evaluate it with the engine, and print one ta
 Why a step count and not --max-minutes: this machine is shared (tests, evals), so wall time under load says
 more about the load than the recipe. Each arm's seconds per step are measured first (whole trainer steps,
 tools/train_speed.py), and the arm trains budget / that many steps: what it would do in the budget alone.
-Arms already finished in --out are not retrained (delete RUN/ARM to redo one). Writes --out/summary.json.
+All arms are timed before the first one trains (ARM.speed.json; delete it to re-time). Arms already finished in
+--out are not retrained (delete RUN/ARM to redo one). Writes --out/summary.json.
 """
 
 import argparse
@@ -39,8 +40,8 @@ def sized(cfg, seconds_per_step, spec):
     t.update(
         steps=steps,
         warmupSteps=max(10, round(spec["warmupFraction"] * steps)),
-        evalEvery=max(50, steps // 4),
-        checkpointEvery=max(50, steps // 4),
+        evalEvery=max(50, steps // 2),
+        checkpointEvery=max(50, steps // 2),
     )
     return cfg
 
@@ -63,6 +64,25 @@ def engine_eval(pkg, task, data, limit):
     return json.loads(out)
 
 
+def sized_config(spec, name, data, out_dir):
+    """The arm's config with its step count, measured once: runs/recipe/ARM.json plus ARM.speed.json."""
+    cfg_path = os.path.join(out_dir, f"{name}.json")
+    speed_path = os.path.join(out_dir, f"{name}.speed.json")
+    if os.path.exists(speed_path):
+        with open(speed_path) as f:
+            return cfg_path, json.load(f)
+    cfg = arm_config(spec, name, spec["arms"][name], out_dir)
+    with open(cfg_path, "w") as f:
+        json.dump(cfg, f, indent=2)
+    speed = time_trainer_steps(cfg_path, data, 10, 0)
+    print(f"[{name}] {speed['secondsPerStep']:.3f} s/step, {speed['tokensPerSec']} tok/s", flush=True)
+    with open(cfg_path, "w") as f:
+        json.dump(sized(cfg, speed["secondsPerStep"], spec), f, indent=2)
+    with open(speed_path, "w") as f:
+        json.dump(speed, f, indent=2)
+    return cfg_path, speed
+
+
 def one_arm(spec, name, data, out_dir, eval_data):
     arm = spec["arms"][name]
     run_dir = os.path.join(out_dir, name)
@@ -71,15 +91,9 @@ def one_arm(spec, name, data, out_dir, eval_data):
         with open(done) as f:
             return json.load(f)
     os.makedirs(run_dir, exist_ok=True)
-    cfg_path = os.path.join(out_dir, f"{name}.json")
-    cfg = arm_config(spec, name, arm, out_dir)
-    with open(cfg_path, "w") as f:
-        json.dump(cfg, f, indent=2)
-    speed = time_trainer_steps(cfg_path, data, 10, 0)
-    print(f"[{name}] {speed['secondsPerStep']:.3f} s/step, {speed['tokensPerSec']} tok/s", flush=True)
-    cfg = sized(cfg, speed["secondsPerStep"], spec)
-    with open(cfg_path, "w") as f:
-        json.dump(cfg, f, indent=2)
+    cfg_path, speed = sized_config(spec, name, data, out_dir)
+    with open(cfg_path) as f:
+        cfg = json.load(f)
     print(f"[{name}] training {cfg['train']['steps']} steps", flush=True)
     run(CLI + ["train", "--config", cfg_path, "--data", data, "--out", run_dir], os.path.join(out_dir, f"{name}.log"))
     w = torch.load(os.path.join(run_dir, "weights.pt"), map_location="cpu")
@@ -139,6 +153,10 @@ def main():
     if unknown:
         sys.exit(f"unknown arm(s) {', '.join(unknown)}; the arms are {', '.join(spec['arms'])}")
     os.makedirs(a.out, exist_ok=True)
+    # Every arm's speed first, while nothing else runs: the step counts must not depend on what the session
+    # does while the arms train.
+    for name in names:
+        sized_config(spec, name, a.data, a.out)
     results = []
     for name in names:
         results.append(one_arm(spec, name, a.data, a.out, a.eval_data))

@@ -1,0 +1,133 @@
+/**
+ * The typed-array work of one sampling batch, as pure functions: the starting state, the source anchor, and the
+ * target window that rounding reads back. A batch lays out `jobs.length × N` rows of L positions × d, row
+ * r = j·N + k holding candidate k of job j; every row starts with its job's source ([TASK] … [SEP]).
+ */
+import type { Rng } from './rng';
+import type { NoiseInit } from './types';
+
+export interface BatchJob {
+  /** [TASK] ids [SEP]: the positions the anchor keeps clean. */
+  source: readonly number[];
+  /** The job's stream; candidate k draws from `rng.child(k)`. */
+  rng: Rng;
+}
+
+export interface BatchShape {
+  /** Candidates per job. */
+  N: number;
+  /** Positions per row. */
+  L: number;
+  /** Embedding dimension. */
+  d: number;
+}
+
+export interface StartState {
+  /** Source length of each row. */
+  srcLen: Int32Array;
+  /** The clean source embeddings of each row (zeros after them): what the anchor writes back. */
+  clean: Float32Array;
+  /** x_T: the clean source, then the target part's starting noise. */
+  xT: Float32Array;
+}
+
+/**
+ * x_T of every row. `gaussian`: the target part is N(0, 1). `absorbing` (DiffuSeq-v2's discrete noise in the
+ * start): each target position is the absorbing row `embeddings[V]` with probability γ·√(1 − ᾱ_T), noised as
+ * q(x_T | ·) = √ᾱ_T·e + √(1 − ᾱ_T)·ε (e = 0 when not absorbed).
+ */
+export function startState(
+  jobs: readonly BatchJob[],
+  shape: BatchShape,
+  embeddings: Float32Array,
+  noise: { init: NoiseInit; vocabSize: number; alphaBarT: number; absorbingRate: number },
+): StartState {
+  const { N, L, d } = shape;
+  const B = jobs.length * N;
+  const rowLen = L * d;
+  const srcLen = new Int32Array(B);
+  const clean = new Float32Array(B * rowLen);
+  const xT = new Float32Array(B * rowLen);
+  const absorbP = noise.absorbingRate * Math.sqrt(1 - noise.alphaBarT);
+  const sa = Math.sqrt(noise.alphaBarT);
+  const sn = Math.sqrt(1 - noise.alphaBarT);
+  const absorbRow = noise.vocabSize * d;
+  for (let j = 0; j < jobs.length; j++) {
+    const { source, rng: jobRng } = jobs[j];
+    const S = source.length;
+    for (let k = 0; k < N; k++) {
+      const r = j * N + k;
+      srcLen[r] = S;
+      const base = r * rowLen;
+      for (let p = 0; p < S; p++) {
+        const id = source[p];
+        clean.set(embeddings.subarray(id * d, id * d + d), base + p * d);
+      }
+      xT.set(clean.subarray(base, base + S * d), base);
+      const rng = jobRng.child(k);
+      if (noise.init === 'gaussian') {
+        rng.fillGaussian(xT.subarray(base + S * d, base + rowLen));
+      } else {
+        for (let p = S; p < L; p++) {
+          const absorbed = rng.uniform() < absorbP;
+          const off = base + p * d;
+          for (let i = 0; i < d; i++) {
+            const e = absorbed ? embeddings[absorbRow + i] : 0;
+            xT[off + i] = sa * e + sn * rng.gaussian();
+          }
+        }
+      }
+    }
+  }
+  return { srcLen, clean, xT };
+}
+
+/** Writes every row's clean source back into `x` (in place): the source is never noised. */
+export function anchorSources(x: Float32Array, s: StartState, rowLen: number, d: number): void {
+  for (let r = 0; r < s.srcLen.length; r++) {
+    const base = r * rowLen;
+    x.set(s.clean.subarray(base, base + s.srcLen[r] * d), base);
+  }
+}
+
+/**
+ * The positions rounding reads: from the shortest source's end to L, the same window W for every row (one
+ * rounding call for the batch). Returns the window [B, W, d] and where it starts.
+ */
+export function targetWindow(
+  x: Float32Array,
+  srcLen: Int32Array,
+  shape: Pick<BatchShape, 'L' | 'd'>,
+): { win: Float32Array; minS: number; W: number } {
+  const { L, d } = shape;
+  const rowLen = L * d;
+  let minS = L;
+  for (const s of srcLen) minS = Math.min(minS, s);
+  const W = L - minS;
+  const win = new Float32Array(srcLen.length * W * d);
+  for (let r = 0; r < srcLen.length; r++) {
+    win.set(x.subarray(r * rowLen + minS * d, (r + 1) * rowLen), r * W * d);
+  }
+  return { win, minS, W };
+}
+
+/** Each row's target token ids from the rounded window [B, W]: from its own target start up to [SEP] or [PAD]. */
+export function targetIds(
+  tokens: ArrayLike<number | bigint>,
+  srcLen: Int32Array,
+  window: { minS: number; W: number },
+  stop: { sep: number; pad: number },
+): number[][] {
+  const { minS, W } = window;
+  const rows: number[][] = [];
+  for (let r = 0; r < srcLen.length; r++) {
+    const ids: number[] = [];
+    for (let p = srcLen[r] - minS; p < W; p++) {
+      const id = Number(tokens[r * W + p]);
+      if (id === stop.sep || id === stop.pad) break;
+      ids.push(id);
+    }
+    rows.push(ids);
+  }
+  return rows;
+}
