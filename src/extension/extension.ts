@@ -10,14 +10,16 @@ import * as vscode from 'vscode';
 import type { Task } from '../engine/types';
 import { EngineClient, HostLoadOptions, ModelInfo } from './engineClient';
 import { Log } from './log';
+import { pickModelPackage } from './modelPicker';
 import { listModelPackages, readManifestSummary, resolveActiveModel } from './models';
 import { CandidatesPanel } from './panel';
 import type { PanelState } from './panelState';
-import { INSTALL_LINE, probePython, ProbeResult } from '../trainer/pythonProbe';
+import { INSTALL_LINE, ProbeResult } from '../trainer/pythonProbe';
 import { RewriteController, RunOutcome } from './rewrite';
 import { readSettings, Settings } from './settings';
-import { TrainingTaskProvider, TrainTaskDefinition, workspaceRoot } from './taskProvider';
-import { configName, defaultOutDir, findCheckpoint, findExportedPackage, ResolvedTrain, TASK_TYPE } from './trainTasks';
+import { TrainingTaskProvider, TrainTaskDefinition } from './taskProvider';
+import { findCheckpoint, findExportedPackage, ResolvedTrain, TASK_TYPE } from './trainTasks';
+import { trainWizard } from './trainWizard';
 
 const ACTIVE_MODEL_KEY = 'diffuseq.activeModel';
 
@@ -200,39 +202,8 @@ class DiffuSeqExtension implements vscode.Disposable {
   }
 
   async selectModel(): Promise<void> {
-    const s = this.settings();
-    const current = this.activeModelDir();
-    const entries = listModelPackages(this.bundledModelsDir(), this.resolveUserPath(s.modelPath));
-    type Item = vscode.QuickPickItem & { dir?: string; browse?: boolean };
-    const items: Item[] = entries.map((e) => ({
-      label: `${e.dir === current ? '$(check) ' : ''}${e.name}`,
-      description: e.source === 'bundled' ? 'bundled' : 'from diffuseq.modelPath',
-      detail: [e.description, e.note, e.dir].filter(Boolean).join(' — '),
-      dir: e.dir,
-    }));
-    items.push({ label: '$(folder-opened) Browse for a model package folder…', browse: true });
-    const pick = await vscode.window.showQuickPick(items, {
-      title: 'DiffuSeq: Select Model',
-      placeHolder: entries.length ? 'Model package to use for rewriting' : 'No model packages found: browse for one',
-      matchOnDetail: true,
-    });
-    if (!pick) return;
-    let dir = pick.dir;
-    if (pick.browse) {
-      const uris = await vscode.window.showOpenDialog({
-        canSelectFolders: true,
-        canSelectFiles: false,
-        canSelectMany: false,
-        openLabel: 'Use This Model',
-        title: 'Model package folder (with manifest.json)',
-      });
-      if (!uris?.length) return;
-      dir = uris[0].fsPath;
-      if (!readManifestSummary(dir)) {
-        void vscode.window.showErrorMessage(`DiffuSeq: ${dir} is not a model package (no manifest.json).`);
-        return;
-      }
-    }
+    const entries = listModelPackages(this.bundledModelsDir(), this.resolveUserPath(this.settings().modelPath));
+    const dir = await pickModelPackage(entries, this.activeModelDir());
     if (dir) await this.setActiveModel(dir);
   }
 
@@ -270,83 +241,14 @@ class DiffuSeqExtension implements vscode.Disposable {
     }
   }
 
-  /** "Train Model…": Python check, config pick, data folder, run the task. */
+  /** "Train Model…": Python check, config pick, start, data folder, run the task (trainWizard.ts). */
   async trainModel(): Promise<vscode.TaskExecution | undefined> {
-    const probe = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'DiffuSeq: checking for Python with PyTorch…' },
-      () => probePython(),
-    );
-    if (!probe.ok) {
-      void this.showMissingPython(probe);
-      return undefined;
-    }
-    this.log.info(`training: Python ${probe.pythonVersion} (${probe.python}), torch ${probe.torch}, cuda ${probe.cuda}`);
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    const root = workspaceRoot(folder);
-    const configs = await this.tasks.configFiles(root);
-    if (configs.length === 0) {
-      void vscode.window.showErrorMessage(
-        'DiffuSeq: no training configs found (src/trainer/configs/*.json or *.diffuseq.json in the workspace).',
-      );
-      return undefined;
-    }
-    const cfg = await vscode.window.showQuickPick(
-      configs.map((f) => ({
-        label: configName(f),
-        description: path.relative(root, f).startsWith('..') ? f : path.relative(root, f),
-        file: f,
-      })),
-      { title: 'DiffuSeq: Train Model (1/3): training config', placeHolder: 'Config' },
-    );
-    if (!cfg) return undefined;
-    // Fine-tuning goes on from a package's weights (train --init); its shape must match the config's.
-    const active = this.activeModelDir();
-    const starts: (vscode.QuickPickItem & { dir?: string; browse?: boolean })[] = [
-      { label: 'New model', description: 'random weights' },
-      ...(active
-        ? [{ label: `Continue from ${readManifestSummary(active)?.name ?? path.basename(active)}`, description: active, dir: active }]
-        : []),
-      { label: 'Continue from another model package…', browse: true },
-    ];
-    const start = await vscode.window.showQuickPick(starts, {
-      title: 'DiffuSeq: Train Model (2/3): start from',
-      placeHolder: "Continuing needs data prepared with that model's tokenizer (diffuseq prepare --tokenizer MODEL …)",
+    return trainWizard({
+      tasks: this.tasks,
+      activeModelDir: this.activeModelDir(),
+      log: this.log,
+      onMissingPython: (p) => void this.showMissingPython(p),
     });
-    if (!start) return undefined;
-    let init = start.dir;
-    if (start.browse) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectFolders: true,
-        canSelectFiles: false,
-        canSelectMany: false,
-        openLabel: 'Continue from This Model',
-        title: 'Model package folder (with manifest.json)',
-      });
-      if (!picked?.length) return undefined;
-      init = picked[0].fsPath;
-      if (!fs.existsSync(path.join(init, 'manifest.json'))) {
-        void vscode.window.showErrorMessage(`DiffuSeq: ${init} is not a model package (no manifest.json).`);
-        return undefined;
-      }
-    }
-    const data = await vscode.window.showOpenDialog({
-      canSelectFolders: true,
-      canSelectFiles: false,
-      canSelectMany: false,
-      openLabel: 'Train on This Data',
-      title: `DiffuSeq: Train Model (3/3): prepared data folder (diffuseq prepare${init ? ` --tokenizer ${init}` : ''} --out DIR)`,
-      defaultUri: folder?.uri,
-    });
-    if (!data?.length) return undefined;
-    const def: TrainTaskDefinition = {
-      type: TASK_TYPE,
-      config: cfg.file,
-      data: data[0].fsPath,
-      out: defaultOutDir(cfg.file, root),
-      ...(init ? { init } : {}),
-    };
-    const task = this.tasks.build(def, folder ?? vscode.TaskScope.Workspace);
-    return vscode.tasks.executeTask(task);
   }
 
   private async onTaskFinished(def: TrainTaskDefinition, resolved: ResolvedTrain, code: number | null): Promise<void> {

@@ -27,7 +27,7 @@ export const TASK_TOKENS: Record<TaskName, string> = { paraphrase: '[PARA]', sim
 const TASK_ORDER: TaskName[] = ['paraphrase', 'simplify'];
 export const SPECIAL_TOKENS = { pad: '[PAD]', unk: '[UNK]', sep: '[SEP]' } as const;
 
-/** Licences of the datasets we know, keyed by folder name (see /work/shared/data/README.md). */
+/** Licences of the datasets we know, keyed by folder name (see the data folder's README.md: $DIFFUSEQ_DATA or ../shared/data). */
 export const LICENCES: Record<string, string> = {
   qqp: 'Quora terms of service, non-commercial',
   asset: 'CC BY-NC 4.0',

@@ -1,5 +1,5 @@
 /**
- * The real end-to-end run on CPU: prepare a few thousand pairs of /work/shared/data, train the tiny config,
+ * The real end-to-end run on CPU: prepare a few thousand pairs of ../shared/data (or $DIFFUSEQ_DATA), train the tiny config,
  * export with the onnxruntime-node parity check, and load the package. The work is done (once, cached) by the
  * shared fixture test/fixtures/tinyModel.ts, which the engine's tests reuse.
  *

@@ -10,7 +10,7 @@ import torch
 
 from diffuseq_trainer import ckpt as ckpt_io
 from diffuseq_trainer.decode import round_tokens
-from diffuseq_trainer.export import export_package, random_init_checkpoint
+from diffuseq_trainer.export import export_package, portable_config, random_init_checkpoint
 from helpers import fake_data_dir, tiny_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,6 +30,17 @@ def load_json(path):
 
 def read(pdir, spec):
     return np.fromfile(os.path.join(pdir, spec["file"]), dtype=np.dtype(spec["dtype"])).reshape(spec["shape"])
+
+
+class PortablePathsTest(unittest.TestCase):
+    def test_run_paths_are_relative_inside_the_folder_and_bare_outside(self):
+        cfg = {"data": {"dir": "/home/a/repo/runs/prep", "taskWeights": {}}, "out": "/elsewhere/runs/x", "model": {}}
+        out = portable_config(cfg, base="/home/a/repo")
+        self.assertEqual(out["data"]["dir"], os.path.join("runs", "prep"))
+        self.assertEqual(out["out"], "x")
+        self.assertEqual(cfg["data"]["dir"], "/home/a/repo/runs/prep", "the checkpoint's config is not changed")
+        relative = portable_config({"data": {"dir": "runs/p"}, "out": ""}, base=os.getcwd())
+        self.assertEqual(relative["data"]["dir"], os.path.join("runs", "p"))
 
 
 class ExportTest(unittest.TestCase):

@@ -52,6 +52,26 @@ class DenoiserGraph(nn.Module):
         return self.model(given["x_t"], given["t"], given.get("x_self_cond"), given.get("target_start"))
 
 
+def portable_path(p, base=None):
+    """A run path as a shipped manifest records it: relative to `base` (the current folder) when inside it, else
+    its last part, so no machine's absolute paths travel with a package."""
+    if not p:
+        return p
+    base = os.path.abspath(base or os.getcwd())
+    ap = os.path.abspath(p)
+    return os.path.relpath(ap, base) if ap == base or ap.startswith(base + os.sep) else os.path.basename(ap)
+
+
+def portable_config(cfg, base=None):
+    """The training config with its run paths (data.dir, out) made portable (portable_path)."""
+    out = json.loads(json.dumps(cfg))
+    if isinstance(out.get("data"), dict) and out["data"].get("dir"):
+        out["data"]["dir"] = portable_path(out["data"]["dir"], base)
+    if out.get("out"):
+        out["out"] = portable_path(out["out"], base)
+    return out
+
+
 def graph_inputs(model, x_t, t, x_self_cond, target_start):
     """The denoiser graph's input names and values, in order (docs/model-format.md)."""
     names, values = ["x_t", "t"], [x_t, t]
@@ -356,11 +376,11 @@ def manifest(ck, model, name, description, note, emb_dtype):
                 {"name": x.get("name"), "task": x.get("task"), "pairs": x.get("pairs"), "licence": x.get("licence")}
                 for x in meta.get("data", [])
             ],
-            "config": cfg,
+            "config": portable_config(cfg),
             "trainingSteps": int(ck.get("step", 0)),
             "tokensSeen": int(ck.get("tokensSeen", 0)),
             "dtype": ck.get("dtype", "fp32"),
-            "lineage": list(ck.get("lineage") or []),
+            "lineage": [dict(e, package=portable_path(e.get("package"))) for e in ck.get("lineage") or []],
             "device": ck.get("device", "none"),
             "trainingSeconds": round(float(ck.get("trainingSeconds", 0.0)), 1),
             "metrics": metrics,
