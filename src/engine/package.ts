@@ -30,19 +30,25 @@ export interface ModelManifest {
   [k: string]: unknown;
 }
 
-/** One graph input/output as declared in an .onnx file. */
+/** One graph input/output as an onnxruntime session reports it (`session.inputMetadata`). */
 export interface GraphValue {
   name: string;
-  /** ONNX TensorProto.DataType (1 = float32, 7 = int64, 10 = float16), 0 when not a tensor. */
-  elemType: number;
-  /** Number of dimensions, -1 when the shape is not declared. */
+  /** Element type ('float32', 'int64', …); undefined when not a tensor. */
+  type?: string;
+  /** Number of dimensions. */
   rank: number;
 }
 
+/** The interface of a graph: what onnxruntime's session reports (its inputs exclude the initializers). */
 export interface GraphInfo {
   inputs: GraphValue[];
   outputs: GraphValue[];
-  initializers: Set<string>;
+}
+
+/** What checkGraphInterfaces reads of a session (onnxruntime's InferenceSession has it). */
+export interface SessionMetadata {
+  readonly inputMetadata: readonly { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] }[];
+  readonly outputMetadata: readonly { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] }[];
 }
 
 export interface ModelPackage {
@@ -52,7 +58,6 @@ export interface ModelPackage {
   /** The (vocabSize + 1) × dim embedding matrix as float32 (converted when stored as float16). */
   embeddings: Float32Array;
   paths: { denoiser: string; rounding: string; tokenizer: string; tokenizerConfig: string; embeddings: string };
-  graphs: { denoiser: GraphInfo; rounding: GraphInfo };
 }
 
 export class ModelPackageError extends Error {
@@ -66,14 +71,14 @@ export class ModelPackageError extends Error {
   }
 }
 
-/** Graph interface the engine needs: [name, ONNX elem type, rank]. */
-export const DENOISER_INPUTS: readonly [string, number, number][] = [
-  ['x_t', 1, 3],
-  ['t', 1, 1],
+/** Graph interface the engine needs: [name, element type, rank]. */
+export const DENOISER_INPUTS: readonly [string, string, number][] = [
+  ['x_t', 'float32', 3],
+  ['t', 'float32', 1],
 ];
-export const DENOISER_SELF_COND: [string, number, number] = ['x_self_cond', 1, 3];
+export const DENOISER_SELF_COND: [string, string, number] = ['x_self_cond', 'float32', 3];
 /** Only with `model.targetPositions: "restart"`: the index of each row's first target position. */
-export const DENOISER_TARGET_START: [string, number, number] = ['target_start', 7, 1];
+export const DENOISER_TARGET_START: [string, string, number] = ['target_start', 'int64', 1];
 
 /** How the denoiser numbers target positions (docs/model-format.md); absent in a manifest = 'absolute'. */
 export const TARGET_POSITIONS = ['absolute', 'restart'] as const;
@@ -82,16 +87,13 @@ export type TargetPositions = (typeof TARGET_POSITIONS)[number];
 export function targetPositionsOf(m: ModelManifest): TargetPositions {
   return (m.model?.targetPositions as TargetPositions | undefined) ?? 'absolute';
 }
-export const DENOISER_OUTPUTS: readonly [string, number, number][] = [['x0', 1, 3]];
-export const ROUNDING_INPUTS: readonly [string, number, number][] = [
-  ['x', 1, 3],
-  ['embedding', 1, 2],
+export const DENOISER_OUTPUTS: readonly [string, string, number][] = [['x0', 'float32', 3]];
+export const ROUNDING_INPUTS: readonly [string, string, number][] = [
+  ['x', 'float32', 3],
+  ['embedding', 'float32', 2],
 ];
-export const ROUNDING_OUTPUTS: readonly [string, number, number][] = [['tokens', 7, 2]];
+export const ROUNDING_OUTPUTS: readonly [string, string, number][] = [['tokens', 'int64', 2]];
 
-const ELEM_NAMES: Record<number, string> = { 1: 'float32', 6: 'int32', 7: 'int64', 10: 'float16', 11: 'float64' };
-
-/** Loads and validates the package in `dir`. Reads the embedding matrix; the .onnx files are only inspected. */
 /**
  * The parsed manifest.json of `dir`, not validated: for listing packages (a half-broken one still shows up) and
  * for reading fields of a package being written. undefined when the file is missing; throws a ModelPackageError
@@ -181,16 +183,32 @@ export function loadModelPackage(dir: string): ModelPackage {
     }
   }
 
-  // ONNX graphs
-  const inspect = (file: string, rel: string): GraphInfo => {
-    try {
-      return readOnnxGraphInfo(file);
-    } catch (e) {
-      return fail(`${rel} is not a readable ONNX model (${(e as Error).message})`);
-    }
+  return { dir: abs, manifest, embeddings, paths };
+}
+
+/** A session's interface as GraphInfo. */
+export function graphInfoOf(session: SessionMetadata): GraphInfo {
+  const value = (m: SessionMetadata['inputMetadata'][number]): GraphValue => ({
+    name: m.name,
+    type: m.isTensor ? m.type : undefined,
+    rank: m.shape?.length ?? 0,
+  });
+  return { inputs: session.inputMetadata.map(value), outputs: session.outputMetadata.map(value) };
+}
+
+/**
+ * Checks the graphs' inputs and outputs — as onnxruntime's sessions report them — against what the manifest
+ * says the engine will feed: x_t/t (+ x_self_cond, + target_start) → x0, and x/embedding → tokens. A package
+ * whose graphs do not fit its manifest is refused with one ModelPackageError.
+ */
+export function checkGraphInterfaces(
+  pkg: Pick<ModelPackage, 'dir' | 'manifest'>,
+  graphs: { denoiser: GraphInfo; rounding: GraphInfo },
+): void {
+  const { manifest } = pkg;
+  const fail = (detail: string): never => {
+    throw new ModelPackageError(pkg.dir, detail);
   };
-  const denoiser = inspect(paths.denoiser, manifest.files.denoiser);
-  const rounding = inspect(paths.rounding, manifest.files.rounding);
   const denoiserInputs = [...DENOISER_INPUTS];
   if (manifest.diffusion.selfConditioning) {
     denoiserInputs.push(DENOISER_SELF_COND);
@@ -198,10 +216,8 @@ export function loadModelPackage(dir: string): ModelPackage {
   if (targetPositionsOf(manifest) === 'restart') {
     denoiserInputs.push(DENOISER_TARGET_START);
   }
-  checkGraph(denoiser, manifest.files.denoiser, denoiserInputs, DENOISER_OUTPUTS, fail);
-  checkGraph(rounding, manifest.files.rounding, ROUNDING_INPUTS, ROUNDING_OUTPUTS, fail);
-
-  return { dir: abs, manifest, embeddings, paths, graphs: { denoiser, rounding } };
+  checkGraph(graphs.denoiser, manifest.files.denoiser, denoiserInputs, DENOISER_OUTPUTS, fail);
+  checkGraph(graphs.rounding, manifest.files.rounding, ROUNDING_INPUTS, ROUNDING_OUTPUTS, fail);
 }
 
 function isFile(p: string): boolean {
@@ -215,13 +231,12 @@ function isFile(p: string): boolean {
 function checkGraph(
   g: GraphInfo,
   rel: string,
-  inputs: readonly [string, number, number][],
-  outputs: readonly [string, number, number][],
+  inputs: readonly [string, string, number][],
+  outputs: readonly [string, string, number][],
   fail: (d: string) => never,
 ): void {
-  const realInputs = g.inputs.filter((v) => !g.initializers.has(v.name));
-  const check = (kind: 'input' | 'output', declared: GraphValue[], wanted: readonly [string, number, number][]) => {
-    for (const [name, elem, rank] of wanted) {
+  const check = (kind: 'input' | 'output', declared: GraphValue[], wanted: readonly [string, string, number][]) => {
+    for (const [name, type, rank] of wanted) {
       const v = declared.find((d) => d.name === name);
       if (!v) {
         fail(
@@ -230,17 +245,17 @@ function checkGraph(
         );
         return;
       }
-      if (v.elemType !== 0 && v.elemType !== elem) {
-        fail(`${rel} ${kind} "${name}" is ${ELEM_NAMES[v.elemType] ?? `type ${v.elemType}`}, expected ${ELEM_NAMES[elem]}`);
+      if (v.type !== type) {
+        fail(`${rel} ${kind} "${name}" is ${v.type ?? 'not a tensor'}, expected ${type}`);
       }
-      if (v.rank >= 0 && v.rank !== rank) {
+      if (v.rank !== rank) {
         fail(`${rel} ${kind} "${name}" has ${v.rank} dimensions, expected ${rank}`);
       }
     }
   };
-  check('input', realInputs, inputs);
+  check('input', g.inputs, inputs);
   check('output', g.outputs, outputs);
-  const extra = realInputs.filter((v) => !inputs.some((w) => w[0] === v.name));
+  const extra = g.inputs.filter((v) => !inputs.some((w) => w[0] === v.name));
   if (extra.length > 0) {
     const hint = extra.some((v) => v.name === DENOISER_SELF_COND[0])
       ? ' (the manifest says diffusion.selfConditioning is false)'
@@ -422,196 +437,4 @@ class FieldChecker {
   oneOf(p: string, values: readonly string[], optional = false): void {
     this.need(p, `one of ${values.map((v) => `"${v}"`).join(', ')}`, (v) => values.includes(v as string), optional);
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// A minimal ONNX (protobuf) reader: the graph's inputs, outputs and initializer names, read with positioned
-// reads so that large initializers are skipped rather than loaded.
-
-class FileCursor {
-  private readonly buf = Buffer.alloc(1 << 16);
-  private bufStart = 0;
-  private bufLen = 0;
-  pos = 0;
-
-  constructor(
-    private readonly fd: number,
-    readonly size: number,
-  ) {}
-
-  byte(): number {
-    if (this.pos >= this.size) {
-      throw new Error('unexpected end of file');
-    }
-    if (this.pos < this.bufStart || this.pos >= this.bufStart + this.bufLen) {
-      this.bufStart = this.pos;
-      this.bufLen = fs.readSync(this.fd, this.buf, 0, this.buf.length, this.pos);
-      if (this.bufLen <= 0) {
-        throw new Error('unexpected end of file');
-      }
-    }
-    return this.buf[this.pos++ - this.bufStart];
-  }
-
-  varint(): number {
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      const b = this.byte();
-      result += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) {
-        return result;
-      }
-      mul *= 128;
-    }
-    throw new Error('bad varint');
-  }
-
-  bytes(n: number): Buffer {
-    if (this.pos + n > this.size) {
-      throw new Error('unexpected end of file');
-    }
-    const out = Buffer.alloc(n);
-    fs.readSync(this.fd, out, 0, n, this.pos);
-    this.pos += n;
-    return out;
-  }
-
-  skip(wire: number): void {
-    switch (wire) {
-      case 0:
-        this.varint();
-        return;
-      case 1:
-        this.pos += 8;
-        return;
-      case 2: {
-        const n = this.varint(); // read before `pos` is used: `pos += varint()` would add to the old position
-        this.pos += n;
-        return;
-      }
-      case 5:
-        this.pos += 4;
-        return;
-      default:
-        throw new Error(`bad protobuf wire type ${wire}`);
-    }
-    // unreachable
-  }
-
-  /** Iterates the fields of a message ending at `end`, calling `onField(field, wire, endOfField)`. */
-  fields(end: number, onField: (field: number, wire: number) => boolean): void {
-    while (this.pos < end) {
-      const key = this.varint();
-      const field = Math.floor(key / 8);
-      const wire = key & 7;
-      if (field === 0) {
-        throw new Error('bad protobuf field number 0');
-      }
-      if (!onField(field, wire)) {
-        this.skip(wire);
-      }
-      if (this.pos > end) {
-        throw new Error('truncated protobuf message');
-      }
-    }
-  }
-}
-
-/** Reads graph inputs/outputs/initializer names of an .onnx file (ModelProto.graph = field 7). */
-export function readOnnxGraphInfo(file: string): GraphInfo {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const c = new FileCursor(fd, fs.fstatSync(fd).size);
-    const info: GraphInfo = { inputs: [], outputs: [], initializers: new Set() };
-    let sawGraph = false;
-    c.fields(c.size, (field, wire) => {
-      if (field === 7 && wire === 2) {
-        const len = c.varint();
-        readGraph(c, c.pos + len, info);
-        sawGraph = true;
-        return true;
-      }
-      return false;
-    });
-    if (!sawGraph) {
-      throw new Error('no graph found');
-    }
-    return info;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function readGraph(c: FileCursor, end: number, info: GraphInfo): void {
-  c.fields(end, (field, wire) => {
-    if (wire !== 2) {
-      return false;
-    }
-    if (field === 11 || field === 12) {
-      const len = c.varint();
-      const v = readValueInfo(c, c.pos + len);
-      (field === 11 ? info.inputs : info.outputs).push(v);
-      return true;
-    }
-    if (field === 5) {
-      // TensorProto: name = field 8
-      const len = c.varint();
-      const tensorEnd = c.pos + len;
-      c.fields(tensorEnd, (f, w) => {
-        if (f === 8 && w === 2) {
-          info.initializers.add(c.bytes(c.varint()).toString('utf8'));
-          return true;
-        }
-        return false;
-      });
-      return true;
-    }
-    return false;
-  });
-}
-
-function readValueInfo(c: FileCursor, end: number): GraphValue {
-  const v: GraphValue = { name: '', elemType: 0, rank: -1 };
-  c.fields(end, (field, wire) => {
-    if (field === 1 && wire === 2) {
-      v.name = c.bytes(c.varint()).toString('utf8');
-      return true;
-    }
-    if (field === 2 && wire === 2) {
-      // TypeProto: tensor_type = field 1 → elem_type (1), shape (2) → dim (1)*
-      const tLen = c.varint();
-      const tEnd = c.pos + tLen;
-      c.fields(tEnd, (tf, tw) => {
-        if (tf === 1 && tw === 2) {
-          const ttLen = c.varint();
-          const ttEnd = c.pos + ttLen;
-          c.fields(ttEnd, (f, w) => {
-            if (f === 1 && w === 0) {
-              v.elemType = c.varint();
-              return true;
-            }
-            if (f === 2 && w === 2) {
-              const sLen = c.varint();
-              const sEnd = c.pos + sLen;
-              v.rank = 0;
-              c.fields(sEnd, (sf, sw) => {
-                if (sf === 1 && sw === 2) {
-                  v.rank++;
-                }
-                return false;
-              });
-              return true;
-            }
-            return false;
-          });
-          return true;
-        }
-        return false;
-      });
-      return true;
-    }
-    return false;
-  });
-  return v;
 }

@@ -7,13 +7,21 @@ import { randomInt } from 'node:crypto';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { RewriteInputError, throwIfAborted } from './errors';
 import { anchorSources, startState, targetIds, targetWindow, type BatchShape } from './batch';
-import { loadModelPackage, targetPositionsOf, type ModelManifest, type ModelPackage } from './package';
+import {
+  ModelPackageError,
+  checkGraphInterfaces,
+  graphInfoOf,
+  loadModelPackage,
+  targetPositionsOf,
+  type ModelManifest,
+  type ModelPackage,
+} from './package';
 import { Rng } from './rng';
 import { ddpmSample } from './sampler/ddpm';
 import { dpmSolverPlusPlus } from './sampler/dpmSolver';
 import { DiscreteVpSchedule, sqrtAlphasCumprod } from './schedule';
 import { joinSegments, splitSegments, type Segment } from './segment';
-import { createSessions, ort } from './session';
+import { GraphLoadError, createSessions, firstLine, ort, type ModelSessions } from './session';
 import { restoreCase, stripControlChars, targetBudget } from './text';
 import { Tokenizer, unknownWordsWarning } from './tokenizer';
 import type {
@@ -110,8 +118,22 @@ export class RewriteEngine {
     const t0 = now();
     const pkg = loadModelPackage(dir);
     const tokenizer = await Tokenizer.load(pkg.dir, pkg.manifest.tokens.unk, dir);
-    const s = await createSessions(pkg.paths.denoiser, pkg.paths.rounding, opts);
     const m = pkg.manifest;
+    let s: ModelSessions;
+    try {
+      s = await createSessions(pkg.paths.denoiser, pkg.paths.rounding, opts);
+    } catch (e) {
+      if (e instanceof GraphLoadError) {
+        throw new ModelPackageError(dir, `${m.files[e.graph]} is not a readable ONNX model (${firstLine(e.cause)})`);
+      }
+      throw e;
+    }
+    try {
+      checkGraphInterfaces({ dir, manifest: m }, { denoiser: graphInfoOf(s.denoiser), rounding: graphInfoOf(s.rounding) });
+    } catch (e) {
+      await Promise.all([s.denoiser.release(), s.rounding.release()]).catch(() => undefined);
+      throw e;
+    }
     opts.log?.(
       `model ${m.name} (${pkg.dir}): vocabulary ${m.embedding.vocabSize}, dim ${m.embedding.dim}, ` +
         `T ${m.diffusion.steps}, tasks ${Object.keys(m.tasks).join('/')}; loaded in ${Math.round(now() - t0)} ms`,

@@ -35,6 +35,17 @@ export interface SessionOptions {
   log?: (message: string) => void;
 }
 
+/** onnxruntime could not load one of the graphs on the CPU (a corrupt or foreign file). */
+export class GraphLoadError extends Error {
+  constructor(
+    readonly graph: 'denoiser' | 'rounding',
+    override readonly cause: unknown,
+  ) {
+    super(`${graph} graph: ${firstLine(cause)}`);
+    this.name = 'GraphLoadError';
+  }
+}
+
 export interface ModelSessions {
   denoiser: InferenceSession;
   rounding: InferenceSession;
@@ -129,10 +140,14 @@ export async function createSessions(denoiserPath: string, roundingPath: string,
         rounding = await ort().InferenceSession.create(roundingPath, sessionOptions(ep, opts.threads));
       } catch (e) {
         if (ep === 'cpu') {
-          throw e;
+          throw new GraphLoadError('rounding', e);
         }
         log(`rounding.onnx could not run on ${ep} (${firstLine(e)}); it runs on the CPU`);
-        rounding = await ort().InferenceSession.create(roundingPath, sessionOptions('cpu', opts.threads));
+        rounding = await ort()
+          .InferenceSession.create(roundingPath, sessionOptions('cpu', opts.threads))
+          .catch((err: unknown) => {
+            throw new GraphLoadError('rounding', err);
+          });
       }
       const reason = failures.length > 0 ? `${plan.reason}; ${failures.join('; ')}` : plan.reason;
       // The failures were logged as they happened; this line does not repeat them.
@@ -144,8 +159,12 @@ export async function createSessions(denoiserPath: string, roundingPath: string,
       if (denoiser) {
         await denoiser.release().catch(() => undefined);
       }
-      if (ep === 'cpu') {
+      if (e instanceof GraphLoadError) {
         throw e;
+      }
+      if (ep === 'cpu') {
+        // The CPU provider always exists: a graph it cannot load is not a model.
+        throw new GraphLoadError('denoiser', e);
       }
       const why =
         ep === 'cuda' && !cudaBinariesPresent()

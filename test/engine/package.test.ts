@@ -2,7 +2,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ModelPackageError, decodeMatrix, halfToFloat, loadModelPackage, readOnnxGraphInfo } from '../../src/engine/package';
+import {
+  ModelPackageError,
+  checkGraphInterfaces,
+  decodeMatrix,
+  graphInfoOf,
+  halfToFloat,
+  loadModelPackage,
+} from '../../src/engine/package';
+import { RewriteEngine } from '../../src/engine/pipeline';
+import { ort } from '../../src/engine/session';
 import { copyPackage, requireTestModel } from '../cli/testModel';
 
 function expectError(dir: string, pattern: RegExp): ModelPackageError {
@@ -16,6 +25,17 @@ function expectError(dir: string, pattern: RegExp): ModelPackageError {
     return e;
   }
   assert.fail(`expected ${dir} to fail with ${pattern}`);
+}
+
+/** The graph checks run where onnxruntime reports the graphs' interfaces: when the engine loads the package. */
+async function expectLoadError(dir: string, pattern: RegExp): Promise<void> {
+  await assert.rejects(RewriteEngine.load(dir, { executionProvider: 'cpu', threads: 1 }), (e: unknown) => {
+    assert.ok(e instanceof ModelPackageError, `expected ModelPackageError, got ${String(e)}`);
+    assert.ok(e.message.startsWith(`${dir}: `), `message names the folder: ${e.message}`);
+    assert.match(e.message, pattern);
+    assert.ok(!e.message.includes('\n'), 'one line');
+    return true;
+  });
 }
 
 // The tests edit the manifest as untyped JSON: delete fields, give them the wrong type.
@@ -65,17 +85,50 @@ describe('engine/package (real package)', function () {
     assert.equal(p.embeddings.length, (vocabSize + 1) * dim);
     assert.equal(p.manifest.formatVersion, 1);
     assert.ok(path.isAbsolute(p.dir));
-    const names = p.graphs.denoiser.inputs.filter((v) => !p.graphs.denoiser.initializers.has(v.name)).map((v) => v.name);
-    assert.deepEqual(names.slice(0, 2), ['x_t', 't']);
-    assert.deepEqual(
-      p.graphs.denoiser.outputs.map((v) => v.name),
-      ['x0'],
-    );
-    assert.deepEqual(
-      p.graphs.rounding.outputs.map((v) => v.name),
-      ['tokens'],
-    );
-    assert.equal(p.graphs.rounding.outputs[0].elemType, 7);
+  });
+
+  it("reads the graphs' interfaces from onnxruntime's sessions and checks them against the manifest", async () => {
+    const p = loadModelPackage(model);
+    const d = await ort().InferenceSession.create(p.paths.denoiser);
+    const r = await ort().InferenceSession.create(p.paths.rounding);
+    try {
+      const denoiser = graphInfoOf(d);
+      const rounding = graphInfoOf(r);
+      assert.deepEqual(
+        denoiser.inputs.slice(0, 2).map((v) => [v.name, v.type, v.rank]),
+        [
+          ['x_t', 'float32', 3],
+          ['t', 'float32', 1],
+        ],
+      );
+      assert.deepEqual(
+        denoiser.outputs.map((v) => v.name),
+        ['x0'],
+      );
+      assert.deepEqual(
+        rounding.inputs.map((v) => [v.name, v.type, v.rank]),
+        [
+          ['x', 'float32', 3],
+          ['embedding', 'float32', 2],
+        ],
+      );
+      assert.deepEqual(
+        rounding.outputs.map((v) => [v.name, v.type, v.rank]),
+        [['tokens', 'int64', 2]],
+      );
+      checkGraphInterfaces(p, { denoiser, rounding });
+      // A rank or type that does not fit is one clear line.
+      const badRank = { ...rounding, outputs: [{ name: 'tokens', type: 'int64', rank: 3 }] };
+      assert.throws(
+        () => checkGraphInterfaces(p, { denoiser, rounding: badRank }),
+        /rounding\.onnx output "tokens" has 3 dimensions, expected 2$/,
+      );
+      const badType = { ...rounding, outputs: [{ name: 'tokens', type: 'float32', rank: 2 }] };
+      assert.throws(() => checkGraphInterfaces(p, { denoiser, rounding: badType }), /output "tokens" is float32, expected int64$/);
+    } finally {
+      await d.release();
+      await r.release();
+    }
   });
 
   describe('broken copies', () => {
@@ -157,28 +210,28 @@ describe('engine/package (real package)', function () {
         assert.ok(Math.abs(got[i] - ref[i]) <= Math.abs(ref[i]) * 1e-3 + 1e-4, `row value ${i}`);
       }
     });
-    it('corrupt denoiser.onnx', () => {
+    it('corrupt denoiser.onnx', async () => {
       fs.writeFileSync(path.join(dir, 'denoiser.onnx'), Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
-      expectError(dir, /: denoiser\.onnx is not a readable ONNX model \(/);
+      await expectLoadError(dir, /: denoiser\.onnx is not a readable ONNX model \(/);
     });
-    it('graphs swapped', () => {
+    it('graphs swapped', async () => {
       fs.copyFileSync(path.join(model, 'rounding.onnx'), path.join(dir, 'denoiser.onnx'));
-      expectError(dir, /denoiser\.onnx has no input "x_t" \(its inputs: x, embedding; expected x_t, t/);
+      await expectLoadError(dir, /denoiser\.onnx has no input "x_t" \(its inputs: x, embedding; expected x_t, t/);
     });
-    it('self-conditioning flag that does not match the graph', () => {
+    it('self-conditioning flag that does not match the graph', async () => {
       const sc = loadModelPackage(dir).manifest.diffusion.selfConditioning;
       editManifest(dir, (m) => (m.diffusion.selfConditioning = !sc));
-      expectError(
+      await expectLoadError(
         dir,
         sc
           ? /unexpected input\(s\) "x_self_cond" \(the manifest says diffusion\.selfConditioning is false\)/
           : /has no input "x_self_cond"/,
       );
     });
-    it('target-position layout that does not match the graph', () => {
+    it('target-position layout that does not match the graph', async () => {
       const restart = loadModelPackage(dir).manifest.model?.targetPositions === 'restart';
       editManifest(dir, (m) => (m.model.targetPositions = restart ? 'absolute' : 'restart'));
-      expectError(
+      await expectLoadError(
         dir,
         restart
           ? /unexpected input\(s\) "target_start" \(the manifest does not say model\.targetPositions is "restart"\)/
@@ -193,18 +246,6 @@ describe('engine/package (real package)', function () {
       fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{');
       expectError(dir, /tokenizer\.json is not valid JSON/);
     });
-  });
-
-  it('reads graph interfaces without loading the weights', () => {
-    const p = loadModelPackage(model);
-    const g = readOnnxGraphInfo(p.paths.rounding);
-    assert.deepEqual(
-      g.inputs.map((v) => [v.name, v.elemType, v.rank]),
-      [
-        ['x', 1, 3],
-        ['embedding', 1, 2],
-      ],
-    );
   });
 });
 
