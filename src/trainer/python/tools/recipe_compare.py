@@ -74,8 +74,11 @@ def sized_config(spec, name, data, out_dir):
     cfg = arm_config(spec, name, spec["arms"][name], out_dir)
     with open(cfg_path, "w") as f:
         json.dump(cfg, f, indent=2)
-    speed = time_trainer_steps(cfg_path, data, 10, 0)
+    # 30 steps: over 10 the batch-length mix and the 50 % self-conditioning draw swing the mean by ~10 %.
+    speed = time_trainer_steps(cfg_path, data, 30, 0)
     print(f"[{name}] {speed['secondsPerStep']:.3f} s/step, {speed['tokensPerSec']} tok/s", flush=True)
+    # The dtype the timing chose, fixed: a run's own timing under load could choose otherwise.
+    cfg["train"]["dtype"] = speed["dtype"]
     with open(cfg_path, "w") as f:
         json.dump(sized(cfg, speed["secondsPerStep"], spec), f, indent=2)
     with open(speed_path, "w") as f:
