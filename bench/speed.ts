@@ -84,6 +84,21 @@ function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
 
+/** What every measurement section of main() reads. */
+interface BenchContext {
+  args: ReturnType<typeof parseArgs>;
+  root: string;
+  /** The worker fields every job carries (model, provider, threads, task, noise spread). */
+  base: { modelDir: string; provider: string; threads: number | undefined; task: 'paraphrase' | 'simplify'; noisySpread: number };
+  quick: boolean;
+  verbose: boolean;
+  timeoutMs: number;
+  noisySpread: number;
+  /** Notes for the result file; the sections append to it. */
+  notes: string[];
+  repeats: { warmup: number; minRepeats: number; maxRepeats: number; budgetS: number; rounds: number };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), FLAGS, OPTIONS);
   if (flag(args, 'help')) {
@@ -137,7 +152,88 @@ async function main(): Promise<void> {
     log(`bench: note: ${n}`);
   }
 
+  const ctx: BenchContext = {
+    args,
+    root,
+    base,
+    quick,
+    verbose,
+    timeoutMs,
+    noisySpread,
+    notes,
+    repeats: { warmup, minRepeats, maxRepeats, budgetS, rounds },
+  };
   // 1. Latency grid.
+  const configs = await measureLatencyGrid(ctx, grid);
+  const executionProvider = configs[0].executionProvider;
+  if (provider !== 'auto' && executionProvider !== provider) {
+    const n = `asked for provider ${provider} but the engine ran on ${executionProvider} (fallback): these are not ${provider} figures`;
+    notes.push(n);
+    log(`bench: WARNING: ${n}`);
+  }
+  // 2. DDPM reference.
+  const reference = flag(args, 'ddpm', true) ? await measureReference(ctx, spec, model, ddpmTimeoutMs) : undefined;
+  // 3. Throughput.
+  const { throughput, evalThroughput } = await measureThroughput(ctx, spec, task, modelDir, provider, threads);
+  // 4. Extension activation.
+  const activation: ActivationResult = flag(args, 'activation', true)
+    ? await measureActivation(ctx)
+    : { status: 'skipped', reason: '--no-activation' };
+
+  machine.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const noisy = configs.filter((x) => x.wallMs.noisy);
+  if (noisy.length > 0) {
+    notes.push(
+      `${noisy.length} of ${configs.length} configurations are noisy (min–max spread > ${noisySpread * 100} % of the median): ${noisy.map((x) => x.id).join(', ')}`,
+    );
+  }
+  const result: SpeedResult = {
+    kind: 'speed',
+    createdAt: new Date(started).toISOString(),
+    durationS: Math.round((Date.now() - started) / 1000),
+    command: `node out/bench/speed.js ${process.argv.slice(2).join(' ')}`.trim(),
+    model,
+    provider,
+    executionProvider,
+    threads,
+    settings: { task, warmup, minRepeats, maxRepeats, budgetPerConfigS: budgetS, noisySpread, grid: quick ? 'quick' : 'default', rounds },
+    machine,
+    loadMs: summarize(
+      configs.map((x) => x.loadMs),
+      noisySpread,
+    ),
+    activation,
+    configs,
+    defaultId: configs.some((x) => x.id === defaultId) ? defaultId : configs[0].id,
+    overhead: overheadVerdict(configs, defaultId, OVERHEAD_TARGET),
+    reference,
+    throughput,
+    evalThroughput,
+    peakRssMiB: Math.max(...configs.map((x) => x.rss.peakMiB), reference?.ddpm.rss.peakMiB ?? 0, throughput?.peakRssMiB ?? 0),
+    notes,
+  };
+  const date = dateStamp(new Date(started));
+  const written = writeSection(outDir, date, machine.slug, result);
+  const svg = path.join(outDir, resultFileName(date, machine.slug).replace(/\.json$/, '.latency.svg'));
+  fs.writeFileSync(svg, latencyChart(result));
+  process.stdout.write(`${speedMarkdown(result)}\n`);
+  log(`bench: wrote ${path.relative(root, written)} and ${path.relative(root, svg)} in ${result.durationS} s`);
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  if (!fs.existsSync(dir)) return 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** 1. The latency grid: every configuration in a fresh worker, `rounds` times, pooled. */
+async function measureLatencyGrid(ctx: BenchContext, grid: ReturnType<typeof buildGrid>): Promise<ConfigResult[]> {
+  const { base, timeoutMs, verbose, noisySpread, notes } = ctx;
+  const { warmup, minRepeats, maxRepeats, budgetS, rounds } = ctx.repeats;
   const configs: ConfigResult[] = [];
   const failures: string[] = [];
   const total = grid.length * rounds;
@@ -187,56 +283,72 @@ async function main(): Promise<void> {
     throw new Error(`every latency configuration failed:\n  ${failures.join('\n  ')}`);
   }
   if (failures.length > 0) notes.push(`failed configurations: ${failures.join('; ')}`);
-  const executionProvider = configs[0].executionProvider;
-  if (provider !== 'auto' && executionProvider !== provider) {
-    const n = `asked for provider ${provider} but the engine ran on ${executionProvider} (fallback): these are not ${provider} figures`;
-    notes.push(n);
-    log(`bench: WARNING: ${n}`);
-  }
 
-  // 2. DDPM reference.
+  return configs;
+}
+
+/** 2. The DDPM reference: DPM-Solver++ against DiffuSeq's T-step sampler on the default point. */
+async function measureReference(
+  ctx: BenchContext,
+  spec: GridSpec,
+  model: ReturnType<typeof modelInfo>,
+  ddpmTimeoutMs: number,
+): Promise<SpeedResult['reference']> {
+  const { args, base, quick, verbose, notes } = ctx;
+  const { warmup, minRepeats } = ctx.repeats;
   let reference: SpeedResult['reference'];
-  if (flag(args, 'ddpm', true)) {
-    const d = spec.default;
-    const ddpmRepeats = num(args, 'ddpm-repeats', 1, { integer: true, min: 1 });
-    const refC = num(args, 'reference-candidates', quick ? 1 : d.candidates, { integer: true, min: 1 });
-    log(
-      `reference: ${d.words} words, ${refC} candidates: DPM-Solver++ ${d.steps} steps vs DDPM ${model.diffusionSteps ?? 'T'} steps × ${ddpmRepeats} …`,
-    );
-    try {
-      const r = await runInWorker<ReferenceReply>(
-        {
-          type: 'reference',
-          ...base,
-          words: d.words,
-          candidates: refC,
-          steps: d.steps,
-          warmup,
-          dpmRepeatsPerBlock: Math.max(2, Math.ceil(minRepeats / 2)),
-          ddpmRepeats,
-        },
-        { timeoutMs: ddpmTimeoutMs, verbose },
-      );
-      if (model.diffusionSteps) r.ddpm.steps = model.diffusionSteps;
-      reference = {
+  const d = spec.default;
+  const ddpmRepeats = num(args, 'ddpm-repeats', 1, { integer: true, min: 1 });
+  const refC = num(args, 'reference-candidates', quick ? 1 : d.candidates, { integer: true, min: 1 });
+  log(
+    `reference: ${d.words} words, ${refC} candidates: DPM-Solver++ ${d.steps} steps vs DDPM ${model.diffusionSteps ?? 'T'} steps × ${ddpmRepeats} …`,
+  );
+  try {
+    const r = await runInWorker<ReferenceReply>(
+      {
+        type: 'reference',
+        ...base,
         words: d.words,
         candidates: refC,
-        dpm: r.dpm,
-        ddpm: r.ddpm,
-        speedup: ratioOfSummaries(r.ddpm.wallMs, r.dpm.wallMs),
-        speedupCpu: ratioOfSummaries(r.ddpm.cpuMs, r.dpm.cpuMs),
-      };
-      const x = (v: { ratio: number; low: number; high: number }) => `×${v.ratio.toFixed(1)} (×${v.low.toFixed(1)}–×${v.high.toFixed(1)})`;
-      log(
-        `reference: DPM ${formatSummaryMs(r.dpm.wallMs)}; DDPM ${formatSummaryMs(r.ddpm.wallMs)}; speed-up ${x(reference.speedup)}, by CPU time ${x(reference.speedupCpu!)}`,
-      );
-    } catch (e) {
-      notes.push(`DDPM reference failed: ${(e as Error).message.split('\n')[0]}`);
-      log(`reference FAILED: ${(e as Error).message}`);
-    }
+        steps: d.steps,
+        warmup,
+        dpmRepeatsPerBlock: Math.max(2, Math.ceil(minRepeats / 2)),
+        ddpmRepeats,
+      },
+      { timeoutMs: ddpmTimeoutMs, verbose },
+    );
+    if (model.diffusionSteps) r.ddpm.steps = model.diffusionSteps;
+    reference = {
+      words: d.words,
+      candidates: refC,
+      dpm: r.dpm,
+      ddpm: r.ddpm,
+      speedup: ratioOfSummaries(r.ddpm.wallMs, r.dpm.wallMs),
+      speedupCpu: ratioOfSummaries(r.ddpm.cpuMs, r.dpm.cpuMs),
+    };
+    const x = (v: { ratio: number; low: number; high: number }) => `×${v.ratio.toFixed(1)} (×${v.low.toFixed(1)}–×${v.high.toFixed(1)})`;
+    log(
+      `reference: DPM ${formatSummaryMs(r.dpm.wallMs)}; DDPM ${formatSummaryMs(r.ddpm.wallMs)}; speed-up ${x(reference.speedup)}, by CPU time ${x(reference.speedupCpu!)}`,
+    );
+  } catch (e) {
+    notes.push(`DDPM reference failed: ${(e as Error).message.split('\n')[0]}`);
+    log(`reference FAILED: ${(e as Error).message}`);
   }
 
-  // 3. Throughput.
+  return reference;
+}
+
+/** 3. Throughput over test sentences (rewrite() one by one, then rewriteBatch()), and with --eval the CLI's. */
+async function measureThroughput(
+  ctx: BenchContext,
+  spec: GridSpec,
+  task: 'paraphrase' | 'simplify',
+  modelDir: string,
+  provider: string,
+  threads: number | undefined,
+): Promise<{ throughput: SpeedResult['throughput']; evalThroughput: SpeedResult['evalThroughput'] }> {
+  const { args, root, base, quick, verbose, timeoutMs, notes } = ctx;
+  const { warmup } = ctx.repeats;
   let throughput: SpeedResult['throughput'];
   let evalThroughput: SpeedResult['evalThroughput'];
   const d = spec.default;
@@ -348,102 +460,58 @@ async function main(): Promise<void> {
     }
   }
 
-  // 4. Extension activation.
-  let activation: ActivationResult = { status: 'skipped', reason: '--no-activation' };
-  if (flag(args, 'activation', true)) {
-    const bundle = path.resolve(str(args, 'bundle') ?? path.join(root, 'dist', 'extension.js'));
-    if (!fs.existsSync(bundle)) {
-      activation = { status: 'skipped', reason: `${path.relative(root, bundle)} not found: run \`npm run bundle\` first` };
-      log(`activation: skipped (${activation.reason})`);
-    } else {
-      const st = fs.statSync(bundle);
-      const reps = num(args, 'activation-repeats', quick ? 2 : 5, { integer: true, min: 1 });
-      const replies: ActivationReply[] = [];
-      try {
-        for (let i = 0; i < reps; i++) {
-          replies.push(
-            await runInWorker<ActivationReply>({ type: 'activation', bundle, extensionRoot: root }, { timeoutMs: 120_000, verbose }),
-          );
-        }
-        activation = {
-          status: 'ok',
-          bundle: { path: path.relative(root, bundle), bytes: st.size, modified: st.mtime.toISOString() },
-          requireMs: summarize(
-            replies.map((r) => r.requireMs),
-            noisySpread,
-          ),
-          activateMs: summarize(
-            replies.map((r) => r.activateMs),
-            noisySpread,
-          ),
-          totalMs: summarize(
-            replies.map((r) => r.requireMs + r.activateMs),
-            noisySpread,
-          ),
-          registered: replies[0].registered,
-        };
-        log(
-          `activation: ${formatSummaryMs(activation.totalMs!)} (require ${formatMs(activation.requireMs!.median)}, activate() ${formatMs(activation.activateMs!.median)})`,
+  return { throughput, evalThroughput };
+}
+
+/** 4. Cold activations of the bundled extension in fresh workers (a stub VS Code API). */
+async function measureActivation(ctx: BenchContext): Promise<ActivationResult> {
+  const { args, root, quick, verbose, noisySpread, notes } = ctx;
+  let activation: ActivationResult;
+  const bundle = path.resolve(str(args, 'bundle') ?? path.join(root, 'dist', 'extension.js'));
+  if (!fs.existsSync(bundle)) {
+    activation = { status: 'skipped', reason: `${path.relative(root, bundle)} not found: run \`npm run bundle\` first` };
+    log(`activation: skipped (${activation.reason})`);
+  } else {
+    const st = fs.statSync(bundle);
+    const reps = num(args, 'activation-repeats', quick ? 2 : 5, { integer: true, min: 1 });
+    const replies: ActivationReply[] = [];
+    try {
+      for (let i = 0; i < reps; i++) {
+        replies.push(
+          await runInWorker<ActivationReply>({ type: 'activation', bundle, extensionRoot: root }, { timeoutMs: 120_000, verbose }),
         );
-        const srcNewest = newestMtime(path.join(root, 'src', 'extension'));
-        if (srcNewest > st.mtimeMs) {
-          notes.push('dist/extension.js is older than src/extension: activation was measured on a stale bundle (run `npm run bundle`)');
-        }
-      } catch (e) {
-        activation = { status: 'failed', reason: (e as Error).message.split('\n').slice(0, 3).join(' | ') };
-        log(`activation FAILED: ${(e as Error).message}`);
       }
+      activation = {
+        status: 'ok',
+        bundle: { path: path.relative(root, bundle), bytes: st.size, modified: st.mtime.toISOString() },
+        requireMs: summarize(
+          replies.map((r) => r.requireMs),
+          noisySpread,
+        ),
+        activateMs: summarize(
+          replies.map((r) => r.activateMs),
+          noisySpread,
+        ),
+        totalMs: summarize(
+          replies.map((r) => r.requireMs + r.activateMs),
+          noisySpread,
+        ),
+        registered: replies[0].registered,
+      };
+      log(
+        `activation: ${formatSummaryMs(activation.totalMs!)} (require ${formatMs(activation.requireMs!.median)}, activate() ${formatMs(activation.activateMs!.median)})`,
+      );
+      const srcNewest = newestMtime(path.join(root, 'src', 'extension'));
+      if (srcNewest > st.mtimeMs) {
+        notes.push('dist/extension.js is older than src/extension: activation was measured on a stale bundle (run `npm run bundle`)');
+      }
+    } catch (e) {
+      activation = { status: 'failed', reason: (e as Error).message.split('\n').slice(0, 3).join(' | ') };
+      log(`activation FAILED: ${(e as Error).message}`);
     }
   }
 
-  machine.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
-  const noisy = configs.filter((x) => x.wallMs.noisy);
-  if (noisy.length > 0) {
-    notes.push(
-      `${noisy.length} of ${configs.length} configurations are noisy (min–max spread > ${noisySpread * 100} % of the median): ${noisy.map((x) => x.id).join(', ')}`,
-    );
-  }
-  const result: SpeedResult = {
-    kind: 'speed',
-    createdAt: new Date(started).toISOString(),
-    durationS: Math.round((Date.now() - started) / 1000),
-    command: `node out/bench/speed.js ${process.argv.slice(2).join(' ')}`.trim(),
-    model,
-    provider,
-    executionProvider,
-    threads,
-    settings: { task, warmup, minRepeats, maxRepeats, budgetPerConfigS: budgetS, noisySpread, grid: quick ? 'quick' : 'default', rounds },
-    machine,
-    loadMs: summarize(
-      configs.map((x) => x.loadMs),
-      noisySpread,
-    ),
-    activation,
-    configs,
-    defaultId: configs.some((x) => x.id === defaultId) ? defaultId : configs[0].id,
-    overhead: overheadVerdict(configs, defaultId, OVERHEAD_TARGET),
-    reference,
-    throughput,
-    evalThroughput,
-    peakRssMiB: Math.max(...configs.map((x) => x.rss.peakMiB), reference?.ddpm.rss.peakMiB ?? 0, throughput?.peakRssMiB ?? 0),
-    notes,
-  };
-  const date = dateStamp(new Date(started));
-  const written = writeSection(outDir, date, machine.slug, result);
-  const svg = path.join(outDir, resultFileName(date, machine.slug).replace(/\.json$/, '.latency.svg'));
-  fs.writeFileSync(svg, latencyChart(result));
-  process.stdout.write(`${speedMarkdown(result)}\n`);
-  log(`bench: wrote ${path.relative(root, written)} and ${path.relative(root, svg)} in ${result.durationS} s`);
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  if (!fs.existsSync(dir)) return 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
+  return activation;
 }
 
 main().catch((e) => {

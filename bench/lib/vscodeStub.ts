@@ -133,15 +133,6 @@ class Range {
   }
 }
 
-class Selection extends Range {
-  get anchor(): Position {
-    return this.start;
-  }
-  get active(): Position {
-    return this.end;
-  }
-}
-
 class CodeActionKind {
   static readonly Empty = new CodeActionKind('');
   static readonly QuickFix = new CodeActionKind('quickfix');
@@ -226,7 +217,6 @@ export function createVscodeStub(): VscodeStub {
     EventEmitter,
     Position,
     Range,
-    Selection,
     CodeActionKind,
     CodeAction: SimpleClass,
     WorkspaceEdit: class extends SimpleClass {
@@ -235,9 +225,6 @@ export function createVscodeStub(): VscodeStub {
       delete() {}
       set() {}
     },
-    TextEdit: withFallback({ replace: () => ({}), insert: () => ({}), delete: () => ({}) }, 'TextEdit'),
-    ThemeColor: SimpleClass,
-    ThemeIcon: SimpleClass,
     MarkdownString: class extends SimpleClass {
       appendMarkdown() {
         return this;
@@ -256,45 +243,28 @@ export function createVscodeStub(): VscodeStub {
     StatusBarAlignment: { Left: 1, Right: 2 },
     ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2, Three: 3 },
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
-    ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
-    ExtensionMode: { Production: 1, Development: 2, Test: 3 },
-    DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
-    TextEditorRevealType: { Default: 0, InCenter: 1, InCenterIfOutsideViewport: 2, AtTop: 3 },
-    EndOfLine: { LF: 1, CRLF: 2 },
-    LogLevel: { Off: 0, Trace: 1, Debug: 2, Info: 3, Warning: 4, Error: 5 },
-    l10n: { t: (s: string | { message: string }) => (typeof s === 'string' ? s : s.message) },
     window: withFallback(
       {
         activeTextEditor: undefined,
         visibleTextEditors: [],
         createOutputChannel: (name: string) => outputChannel(name),
         createStatusBarItem: () => withFallback({ text: '', tooltip: '', show() {}, hide() {}, dispose() {} }, 'StatusBarItem'),
-        createTextEditorDecorationType: () => withFallback({ key: 'dec', dispose() {} }, 'TextEditorDecorationType'),
         showInformationMessage: async () => undefined,
         showWarningMessage: async () => undefined,
         showErrorMessage: async () => undefined,
         showQuickPick: async () => undefined,
-        showInputBox: async () => undefined,
         setStatusBarMessage: () => disposable(),
         withProgress: async (_o: unknown, task: (p: unknown, t: unknown) => unknown) =>
           task({ report() {} }, { isCancellationRequested: false, onCancellationRequested: noopEvent }),
         registerWebviewViewProvider: (id: string) => (registered.push(`webviewView:${id}`), disposable()),
-        registerTreeDataProvider: (id: string) => (registered.push(`treeView:${id}`), disposable()),
-        registerUriHandler: () => disposable(),
         createWebviewPanel: () => absorbing('WebviewPanel'),
-        onDidChangeActiveTextEditor: noopEvent,
-        onDidChangeTextEditorSelection: noopEvent,
-        onDidChangeVisibleTextEditors: noopEvent,
-        onDidChangeWindowState: noopEvent,
       },
       'window',
     ),
     commands: withFallback(
       {
         registerCommand: (id: string) => (registered.push(`command:${id}`), disposable()),
-        registerTextEditorCommand: (id: string) => (registered.push(`command:${id}`), disposable()),
         executeCommand: async () => undefined,
-        getCommands: async () => [],
       },
       'commands',
     ),
@@ -303,11 +273,6 @@ export function createVscodeStub(): VscodeStub {
         workspaceFolders: undefined,
         getConfiguration: () => configuration(),
         onDidChangeConfiguration: noopEvent,
-        onDidChangeTextDocument: noopEvent,
-        onDidOpenTextDocument: noopEvent,
-        onDidCloseTextDocument: noopEvent,
-        onDidSaveTextDocument: noopEvent,
-        registerTextDocumentContentProvider: (scheme: string) => (registered.push(`contentProvider:${scheme}`), disposable()),
         textDocuments: [],
         isTrusted: true,
       },
@@ -316,23 +281,15 @@ export function createVscodeStub(): VscodeStub {
     languages: withFallback(
       {
         registerCodeActionsProvider: (_sel: unknown) => (registered.push('codeActionsProvider'), disposable()),
-        registerHoverProvider: () => (registered.push('hoverProvider'), disposable()),
-        createDiagnosticCollection: () => absorbing('DiagnosticCollection'),
       },
       'languages',
     ),
     env: withFallback(
       {
-        language: 'en',
-        machineId: 'bench',
-        sessionId: 'bench',
-        appName: 'bench',
-        uiKind: 1,
         clipboard: { readText: async () => '', writeText: async () => undefined },
       },
       'env',
     ),
-    extensions: withFallback({ getExtension: () => undefined, all: [] }, 'extensions'),
   };
   const context = (extensionRoot: string) => {
     const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'diffuseq-bench-ext-'));
@@ -350,13 +307,9 @@ export function createVscodeStub(): VscodeStub {
         globalStorageUri: Uri.file(path.join(storage, 'global')),
         storageUri: Uri.file(path.join(storage, 'workspace')),
         logUri: Uri.file(path.join(storage, 'log')),
-        globalStoragePath: path.join(storage, 'global'),
-        storagePath: path.join(storage, 'workspace'),
-        logPath: path.join(storage, 'log'),
         extensionMode: 1,
         globalState: memento(),
         workspaceState: memento(),
-        secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: noopEvent },
         asAbsolutePath: (rel: string) => path.join(extensionRoot, rel),
         extension: {
           id: 'diffuseq-rewrite.diffuseq-rewrite',

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { EvalDataError, throwIfAborted } from './errors';
 import { diffuseqBleu, sentenceBleuText } from './metrics/bleu';
-import { dist1, div4, selfBleu } from './metrics/diversity';
+import { dist1 } from './metrics/diversity';
 import { rougeL } from './metrics/rouge';
 import { corpusSari, sentenceSari } from './metrics/sari';
 import type { RewriteEngine } from './pipeline';
@@ -221,18 +221,14 @@ export async function evaluate(
     }
   }
   const warnings = [...new Set(results.flatMap((r) => r.warnings))];
+  // Each result already holds its candidate set's diversity (RewriteResult.diversity): average it.
   let selfB = 0;
   let d4 = 0;
   let d1 = 0;
   for (const r of results) {
-    const texts = r.candidates.map((c) => c.text);
-    selfB += selfBleu(texts) / results.length;
-    d4 += div4(texts) / results.length;
-    let s = 0;
-    for (const t of texts) {
-      s += dist1(t);
-    }
-    d1 += s / texts.length / results.length;
+    selfB += r.diversity.selfBleu / results.length;
+    d4 += r.diversity.div4 / results.length;
+    d1 += r.diversity.dist1 / results.length;
   }
   return {
     model: { name: engine.manifest.name, dir: engine.modelDir },

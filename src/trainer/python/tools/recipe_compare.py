@@ -4,6 +4,7 @@ idle-machine step time, export it, evaluate it with the engine, and print one ta
     LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 PYTHONPATH=src/trainer/python \\
       python3 src/trainer/python/tools/recipe_compare.py --data runs/prep-full --out runs/recipe \\
         [--arms src/trainer/python/tools/recipe_arms.json] [--only base,selfcond] [--eval-data ../shared/data]
+    … recipe_compare.py --out runs/recipe --table     (the table of the arms done so far)
 
 Why a step count and not --max-minutes: this machine is shared (tests, evals), so wall time under load says
 more about the load than the recipe. Each arm's seconds per step are measured first (whole trainer steps,
@@ -113,6 +114,8 @@ def one_arm(spec, name, data, out_dir, eval_data):
         "tokensPerSec": speed["tokensPerSec"],
         "steps": w["step"],
         "tokensSeen": w["tokensSeen"],
+        # What the run took here (the budget is idle-machine time; evals, checkpoints and load add to it).
+        "trainingSeconds": round(w["trainingSeconds"]),
         "trainer": {k: w["metrics"].get(k) for k in ("validLoss", "sourceGain", "validBleu", "validUnchanged")},
         "qqpValid200": {k: qqp["mbr"][k] for k in ("bleu", "ibleu", "rougeL", "identicalToInput")},
         "qqpSelfBleu": qqp["diversity"].get("selfBleu"),
@@ -126,17 +129,17 @@ def one_arm(spec, name, data, out_dir, eval_data):
 
 def table(results):
     head = (
-        "| arm | params | s/step | tok/s | steps | tokens | sourceGain | trainer BLEU | qqp BLEU | iBLEU | "
-        "unchanged | ROUGE-L | asset SARI |"
+        "| arm | params | s/step | tok/s | steps | tokens | validLoss | sourceGain | trainer BLEU | qqp BLEU | "
+        "iBLEU | unchanged | ROUGE-L | self-BLEU | asset SARI |"
     )
-    rows = [head, "|" + "---|" * 13]
+    rows = [head, "|" + "---|" * 15]
     for r in results:
         q, a, tr = r["qqpValid200"], r["assetValid100"], r["trainer"]
         rows.append(
             f"| {r['arm']} | {r['params'] / 1e6:.1f} M | {r['secondsPerStep']:.2f} | {r['tokensPerSec'] / 1e3:.1f}k | "
-            f"{r['steps']} | {r['tokensSeen'] / 1e6:.1f} M | {tr['sourceGain']:.3f} | {tr['validBleu']:.3f} | "
-            f"{q['bleu']:.4f} | {q['ibleu']:.4f} | {100 * q['identicalToInput']:.1f} % | {q['rougeL']:.3f} | "
-            f"{a['sari']:.2f} |"
+            f"{r['steps']} | {r['tokensSeen'] / 1e6:.1f} M | {tr['validLoss']:.4f} | {tr['sourceGain']:.3f} | "
+            f"{tr['validBleu']:.3f} | {q['bleu']:.4f} | {q['ibleu']:.4f} | {100 * q['identicalToInput']:.1f} % | "
+            f"{q['rougeL']:.3f} | {r['qqpSelfBleu']:.3f} | {a['sari']:.2f} |"
         )
     return "\n".join(rows)
 
@@ -144,11 +147,23 @@ def table(results):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arms", default=os.path.join(os.path.dirname(__file__), "recipe_arms.json"))
-    ap.add_argument("--data", required=True, help="prepared data folder (the same for every arm)")
+    ap.add_argument("--data", help="prepared data folder (the same for every arm; not needed with --table)")
     ap.add_argument("--out", default="runs/recipe")
     ap.add_argument("--only", help="comma-separated arm names (default: all, in file order)")
     ap.add_argument("--eval-data", default=os.environ.get("DIFFUSEQ_DATA", "../shared/data"))
+    ap.add_argument("--table", action="store_true", help="print the table of the arms finished in --out; train nothing")
     a = ap.parse_args()
+    if a.table:
+        done = [os.path.join(a.out, n, "result.json") for n in sorted(os.listdir(a.out))]
+        results = []
+        for path in done:
+            if os.path.exists(path):
+                with open(path) as f:
+                    results.append(json.load(f))
+        print(table(results))
+        return
+    if not a.data:
+        sys.exit("--data PREPARED_DIR is required (the same for every arm)")
     with open(a.arms) as f:
         spec = json.load(f)
     names = a.only.split(",") if a.only else list(spec["arms"])

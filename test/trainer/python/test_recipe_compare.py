@@ -1,0 +1,44 @@
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "src", "trainer", "python", "tools"))
+
+import recipe_compare  # noqa: E402
+
+
+class RecipeArmsTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        base = {"name": "b", "out": "x", "model": {"dim": 128, "width": 256}, "train": {"steps": 7500, "lr": 1e-3}}
+        self.base = os.path.join(self.tmp, "base.json")
+        with open(self.base, "w") as f:
+            json.dump(base, f)
+        self.spec = {
+            "base": self.base,
+            "budgetMinutes": 10,
+            "warmupFraction": 0.1,
+            "arms": {"small": {"why": "w", "delta": {"model": {"width": 192}}}},
+        }
+
+    def test_an_arm_is_the_base_with_its_delta_merged_and_its_own_run_folder(self):
+        cfg = recipe_compare.arm_config(self.spec, "small", self.spec["arms"]["small"], "runs/recipe")
+        self.assertEqual(cfg["model"], {"dim": 128, "width": 192})
+        self.assertEqual(cfg["train"]["lr"], 1e-3)
+        self.assertEqual((cfg["name"], cfg["out"]), ("recipe-small", os.path.join("runs/recipe", "small")))
+
+    def test_the_budget_becomes_a_step_count_by_the_measured_speed(self):
+        cfg = recipe_compare.arm_config(self.spec, "small", self.spec["arms"]["small"], "o")
+        sized = recipe_compare.sized(cfg, 0.5, self.spec)  # 10 min at 0.5 s/step
+        self.assertEqual(sized["train"]["steps"], 1200)
+        self.assertEqual(sized["train"]["warmupSteps"], 120)
+        self.assertEqual(sized["train"]["evalEvery"], 600)
+        # A budget too small for the speed still trains a minimum.
+        self.assertEqual(recipe_compare.sized(cfg, 1000.0, self.spec)["train"]["steps"], 50)
+
+
+if __name__ == "__main__":
+    unittest.main()
