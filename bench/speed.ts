@@ -28,6 +28,7 @@ import { latencyChart } from './lib/plots';
 import { speedMarkdown } from './lib/report';
 import { ActivationResult, ConfigResult, OVERHEAD_TARGET, resultFileName, SpeedResult, writeSection } from './lib/schema';
 import { DEFAULT_NOISY_SPREAD, formatMs, formatSummaryMs, ratioOfSummaries, summarize } from './lib/stats';
+import { TASKS, type Task } from '../src/engine/types';
 import type { ActivationReply, LatencyReply, ReferenceReply, ThroughputReply } from './worker';
 
 const FLAGS = ['quick', 'verbose', 'ddpm', 'throughput', 'activation', 'eval', 'corners', 'help'];
@@ -111,8 +112,8 @@ async function main(): Promise<void> {
   const provider = str(args, 'provider', 'cpu');
   const threadsOpt = num(args, 'threads', 0, { integer: true, min: 0 });
   const threads = threadsOpt > 0 ? threadsOpt : undefined;
-  const task = str(args, 'task', 'paraphrase') as 'paraphrase' | 'simplify';
-  if (task !== 'paraphrase' && task !== 'simplify') throw new Error(`--task: paraphrase or simplify, got ${task}`);
+  const task = str(args, 'task', 'paraphrase') as Task;
+  if (!TASKS.includes(task)) throw new Error(`--task: ${TASKS.join(' or ')}, got ${task}`);
   const modelDir = path.resolve(str(args, 'model') ?? defaultModelDir(root));
   const model = modelInfo(modelDir, root);
   if (!fs.existsSync(engineEntry(root))) {

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { RewriteOptions, RewriteResult } from '../src/engine/types';
+import type { RewriteOptions, RewriteResult, Task } from '../src/engine/types';
 import { BenchEngine, loadEngineModule, readJsonl, repoRoot } from './lib/engine';
 import { benchText } from './lib/inputs';
 import type { ConfigResult, RssInfo, Stage } from './lib/schema';
@@ -18,7 +18,7 @@ export interface EngineJobBase {
   modelDir: string;
   provider: string;
   threads?: number;
-  task: 'paraphrase' | 'simplify';
+  task: Task;
   noisySpread: number;
 }
 

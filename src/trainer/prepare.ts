@@ -9,6 +9,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { Tokenizer, WordPiece, bertNormalizer, bertPreTokenizer, wordPieceDecoder } from 'tokenizers';
 import { DEFAULT_TARGET_BUDGET, targetBudget, type TargetBudgetSpec } from '../engine/text';
+import { TASKS, type Task } from '../engine/types';
 import {
   type CommandIo,
   UserError,
@@ -22,9 +23,11 @@ import {
   usageError,
 } from '../common/commandLine';
 
-export type TaskName = 'paraphrase' | 'simplify';
+/** The engine's tasks (src/engine/types.ts owns the list); prepare writes them in this order. */
+export type TaskName = Task;
 export const TASK_TOKENS: Record<TaskName, string> = { paraphrase: '[PARA]', simplify: '[SIMP]' };
-const TASK_ORDER: TaskName[] = ['paraphrase', 'simplify'];
+const TASK_ORDER: readonly TaskName[] = TASKS;
+const TASK_CHOICES = TASKS.join(' or ');
 export const SPECIAL_TOKENS = { pad: '[PAD]', unk: '[UNK]', sep: '[SEP]' } as const;
 
 /** Licences of the datasets we know, keyed by folder name (see the data folder's README.md: $DIFFUSEQ_DATA or ../shared/data). */
@@ -641,7 +644,7 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   // Read
   const datasets: LoadedDataset[] = [];
   for (const spec of options.data) {
-    if (!TASK_ORDER.includes(spec.task)) throw new UserError(`unknown task ${spec.task} (paraphrase or simplify)`);
+    if (!TASK_ORDER.includes(spec.task)) throw new UserError(`unknown task ${spec.task} (${TASK_CHOICES})`);
     for (const p of spec.paths) datasets.push(loadDataset(spec, p, { validFraction, bothDirections }, spec.limit ?? options.limit));
   }
   const tasks = TASK_ORDER.filter((t) => datasets.some((d) => d.task === t));
@@ -848,13 +851,13 @@ export function parsePrepareArgs(argv: string[]): PrepareOptions {
   let globalLimit: number | undefined;
   for (const f of occurrences) {
     if (f.name === 'data') {
-      if (pending) throw usageError(cmd, `--data ${pending.join(' ')} has no --task (paraphrase or simplify)`);
+      if (pending) throw usageError(cmd, `--data ${pending.join(' ')} has no --task (${TASK_CHOICES})`);
       pending = f.values;
     } else if (f.name === 'task') {
       if (!pending) throw usageError(cmd, '--task must follow a --data');
       const t = f.values[0];
-      if (t !== 'paraphrase' && t !== 'simplify') throw usageError(cmd, `--task must be paraphrase or simplify (got ${t})`);
-      data.push({ paths: pending, task: t });
+      if (!TASK_ORDER.includes(t as TaskName)) throw usageError(cmd, `--task must be ${TASK_CHOICES} (got ${t})`);
+      data.push({ paths: pending, task: t as TaskName });
       pending = undefined;
     } else if (f.name === 'limit') {
       const n = intFlag(cmd, 'limit', f.values[0], 1, Number.MAX_SAFE_INTEGER)!;
@@ -863,7 +866,7 @@ export function parsePrepareArgs(argv: string[]): PrepareOptions {
       else globalLimit = n;
     }
   }
-  if (pending) throw usageError(cmd, `--data ${pending.join(' ')} has no --task (paraphrase or simplify)`);
+  if (pending) throw usageError(cmd, `--data ${pending.join(' ')} has no --task (${TASK_CHOICES})`);
   const out = stringFlag(cmd, 'out', v.out);
   if (!out) throw usageError(cmd, '--out DIR is required');
   return {
