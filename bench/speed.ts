@@ -29,7 +29,7 @@ import { speedMarkdown } from './lib/report';
 import { ActivationResult, ConfigResult, OVERHEAD_TARGET, resultFileName, SpeedResult, writeSection } from './lib/schema';
 import { DEFAULT_NOISY_SPREAD, formatMs, formatSummaryMs, ratioOfSummaries, summarize } from './lib/stats';
 import { TASKS, type Task } from '../src/engine/types';
-import type { ActivationReply, LatencyReply, ReferenceReply, ThroughputReply } from './worker';
+import type { ActivationReply, EngineJobBase, LatencyReply, ReferenceReply, ThroughputReply } from './worker';
 
 const FLAGS = ['quick', 'verbose', 'ddpm', 'throughput', 'activation', 'eval', 'corners', 'help'];
 const OPTIONS = [
@@ -90,7 +90,7 @@ interface BenchContext {
   args: ReturnType<typeof parseArgs>;
   root: string;
   /** The worker fields every job carries (model, provider, threads, task, noise spread). */
-  base: { modelDir: string; provider: string; threads: number | undefined; task: 'paraphrase' | 'simplify'; noisySpread: number };
+  base: EngineJobBase;
   quick: boolean;
   verbose: boolean;
   timeoutMs: number;
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   // 2. DDPM reference.
   const reference = flag(args, 'ddpm', true) ? await measureReference(ctx, spec, model, ddpmTimeoutMs) : undefined;
   // 3. Throughput.
-  const { throughput, evalThroughput } = await measureThroughput(ctx, spec, task, modelDir, provider, threads);
+  const { throughput, evalThroughput } = await measureThroughput(ctx, spec);
   // 4. Extension activation.
   const activation: ActivationResult = flag(args, 'activation', true)
     ? await measureActivation(ctx)
@@ -343,12 +343,9 @@ async function measureReference(
 async function measureThroughput(
   ctx: BenchContext,
   spec: GridSpec,
-  task: 'paraphrase' | 'simplify',
-  modelDir: string,
-  provider: string,
-  threads: number | undefined,
 ): Promise<{ throughput: SpeedResult['throughput']; evalThroughput: SpeedResult['evalThroughput'] }> {
   const { args, root, base, quick, verbose, timeoutMs, notes } = ctx;
+  const { task, modelDir, provider, threads } = base;
   const { warmup } = ctx.repeats;
   let throughput: SpeedResult['throughput'];
   let evalThroughput: SpeedResult['evalThroughput'];

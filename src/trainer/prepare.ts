@@ -23,10 +23,9 @@ import {
   usageError,
 } from '../common/commandLine';
 
-/** The engine's tasks (src/engine/types.ts owns the list); prepare writes them in this order. */
+/** The engine's tasks (src/engine/types.ts owns the list); prepare writes them in TASKS order. */
 export type TaskName = Task;
 export const TASK_TOKENS: Record<TaskName, string> = { paraphrase: '[PARA]', simplify: '[SIMP]' };
-const TASK_ORDER: readonly TaskName[] = TASKS;
 const TASK_CHOICES = TASKS.join(' or ');
 export const SPECIAL_TOKENS = { pad: '[PAD]', unk: '[UNK]', sep: '[SEP]' } as const;
 
@@ -372,7 +371,7 @@ export async function trainTokenizer(texts: string[], tasks: TaskName[], vocabSi
       SPECIAL_TOKENS.pad,
       SPECIAL_TOKENS.unk,
       SPECIAL_TOKENS.sep,
-      ...TASK_ORDER.filter((t) => tasks.includes(t)).map((t) => TASK_TOKENS[t]),
+      ...TASKS.filter((t) => tasks.includes(t)).map((t) => TASK_TOKENS[t]),
     ];
     const room = vocabSize - specials.length;
     const isChar = (tok: string) => [...tok].length === 1 || (tok.startsWith('##') && [...tok].length === 3);
@@ -398,7 +397,7 @@ export async function trainTokenizer(texts: string[], tasks: TaskName[], vocabSi
     configureTokenizer(tokenizer);
     tokenizer.addSpecialTokens(specials);
     const taskIds: Partial<Record<TaskName, number>> = {};
-    for (const t of TASK_ORDER) if (tasks.includes(t)) taskIds[t] = vocab[TASK_TOKENS[t]];
+    for (const t of TASKS) if (tasks.includes(t)) taskIds[t] = vocab[TASK_TOKENS[t]];
     return { tokenizer, specialIds: { pad: 0, unk: 1, sep: 2 }, taskIds, trainedVocab: trained.length, keptVocab: next };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -644,10 +643,10 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   // Read
   const datasets: LoadedDataset[] = [];
   for (const spec of options.data) {
-    if (!TASK_ORDER.includes(spec.task)) throw new UserError(`unknown task ${spec.task} (${TASK_CHOICES})`);
+    if (!TASKS.includes(spec.task)) throw new UserError(`unknown task ${spec.task} (${TASK_CHOICES})`);
     for (const p of spec.paths) datasets.push(loadDataset(spec, p, { validFraction, bothDirections }, spec.limit ?? options.limit));
   }
-  const tasks = TASK_ORDER.filter((t) => datasets.some((d) => d.task === t));
+  const tasks = TASKS.filter((t) => datasets.some((d) => d.task === t));
   const tRead = Date.now();
   for (const d of datasets) {
     log(
@@ -856,7 +855,7 @@ export function parsePrepareArgs(argv: string[]): PrepareOptions {
     } else if (f.name === 'task') {
       if (!pending) throw usageError(cmd, '--task must follow a --data');
       const t = f.values[0];
-      if (!TASK_ORDER.includes(t as TaskName)) throw usageError(cmd, `--task must be ${TASK_CHOICES} (got ${t})`);
+      if (!TASKS.includes(t as TaskName)) throw usageError(cmd, `--task must be ${TASK_CHOICES} (got ${t})`);
       data.push({ paths: pending, task: t as TaskName });
       pending = undefined;
     } else if (f.name === 'limit') {
