@@ -39,6 +39,11 @@ class RecipeArmsTest(unittest.TestCase):
         # A budget too small for the speed still trains a minimum.
         self.assertEqual(recipe_compare.sized(cfg, 1000.0, self.spec)["train"]["steps"], 50)
 
+    def test_an_arm_that_tests_the_data_trains_on_its_own_folder_and_the_others_on_the_shared_one(self):
+        own = {"delta": {}, "data": "runs/prep-8k"}
+        self.assertEqual(recipe_compare.arm_data(own, "runs/prep-full"), "runs/prep-8k")
+        self.assertEqual(recipe_compare.arm_data(self.spec["arms"]["small"], "runs/prep-full"), "runs/prep-full")
+
 
 if __name__ == "__main__":
     unittest.main()

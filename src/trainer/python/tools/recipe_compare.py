@@ -11,6 +11,9 @@ more about the load than the recipe. Each arm's seconds per step are measured fi
 tools/train_speed.py), and the arm trains budget / that many steps: what it would do in the budget alone.
 All arms are timed before the first one trains (ARM.speed.json; delete it to re-time). Arms already finished in
 --out are not retrained (delete RUN/ARM to redo one). Writes --out/summary.json.
+
+An arm may name its own prepared data ("data": "runs/prep-8k") when what it tests is the data itself (a vocabulary
+size, both directions); every other arm trains on --data.
 """
 
 import argparse
@@ -33,6 +36,11 @@ def arm_config(spec, name, arm, out_dir):
     cfg["name"] = f"recipe-{name}"
     cfg["out"] = os.path.join(out_dir, name)
     return cfg
+
+
+def arm_data(arm, default_data):
+    """The prepared folder this arm trains on: its own "data" when it tests the data, else the shared one."""
+    return arm.get("data") or default_data
 
 
 def sized(cfg, seconds_per_step, spec):
@@ -73,6 +81,7 @@ def sized_config(spec, name, data, out_dir):
         with open(speed_path) as f:
             return cfg_path, json.load(f)
     cfg = arm_config(spec, name, spec["arms"][name], out_dir)
+    data = arm_data(spec["arms"][name], data)
     with open(cfg_path, "w") as f:
         json.dump(cfg, f, indent=2)
     # 30 steps: over 10 the batch-length mix and the 50 % self-conditioning draw swing the mean by ~10 %.
@@ -96,6 +105,7 @@ def one_arm(spec, name, data, out_dir, eval_data):
             return json.load(f)
     os.makedirs(run_dir, exist_ok=True)
     cfg_path, speed = sized_config(spec, name, data, out_dir)
+    data = arm_data(arm, data)
     with open(cfg_path) as f:
         cfg = json.load(f)
     print(f"[{name}] training {cfg['train']['steps']} steps", flush=True)
@@ -109,6 +119,7 @@ def one_arm(spec, name, data, out_dir, eval_data):
         "arm": name,
         "why": arm["why"],
         "delta": arm["delta"],
+        "data": data,
         "params": sum(v.numel() for k, v in w["ema"].items()),
         "secondsPerStep": speed["secondsPerStep"],
         "tokensPerSec": speed["tokensPerSec"],
