@@ -39,6 +39,13 @@ class RecipeArmsTest(unittest.TestCase):
         # A budget too small for the speed still trains a minimum.
         self.assertEqual(recipe_compare.sized(cfg, 1000.0, self.spec)["train"]["steps"], 50)
 
+    def test_a_fixed_step_count_replaces_the_budget_and_scales_warmup_and_evals_with_it(self):
+        cfg = recipe_compare.arm_config(self.spec, "small", self.spec["arms"]["small"], "o")
+        fixed = recipe_compare.with_steps(cfg, 1265, self.spec)["train"]
+        self.assertEqual((fixed["steps"], fixed["warmupSteps"]), (1265, 126))
+        self.assertEqual((fixed["evalEvery"], fixed["checkpointEvery"]), (632, 632))
+        self.assertEqual(fixed["lr"], 1e-3)
+
     def test_an_arm_that_tests_the_data_trains_on_its_own_folder_and_the_others_on_the_shared_one(self):
         own = {"delta": {}, "data": "runs/prep-8k"}
         self.assertEqual(recipe_compare.arm_data(own, "runs/prep-full"), "runs/prep-8k")

@@ -12,6 +12,10 @@ tools/train_speed.py), and the arm trains budget / that many steps: what it woul
 All arms are timed before the first one trains (ARM.speed.json; delete it to re-time). Arms already finished in
 --out are not retrained (delete RUN/ARM to redo one). Writes --out/summary.json.
 
+--steps N trains every arm N steps instead (equal tokens, not equal time): for arms of the baseline's shape and
+batch, on another machine than the one the baseline was timed on, where their speed says nothing about its budget.
+Each result records how it was sized and the CPU it ran on.
+
 An arm may name its own prepared data ("data": "runs/prep-8k") when what it tests is the data itself (a vocabulary
 size, both directions); every other arm trains on --data.
 """
@@ -19,6 +23,7 @@ size, both directions); every other arm trains on --data.
 import argparse
 import json
 import os
+import platform
 import subprocess
 import sys
 
@@ -44,7 +49,12 @@ def arm_data(arm, default_data):
 
 
 def sized(cfg, seconds_per_step, spec):
-    steps = max(50, int(spec["budgetMinutes"] * 60 / seconds_per_step))
+    """The arm trained for the budget at its measured speed."""
+    return with_steps(cfg, max(50, int(spec["budgetMinutes"] * 60 / seconds_per_step)), spec)
+
+
+def with_steps(cfg, steps, spec):
+    """The arm trained for this many steps: warm-up, evals and checkpoints scale with it."""
     t = cfg["train"]
     t.update(
         steps=steps,
@@ -53,6 +63,18 @@ def sized(cfg, seconds_per_step, spec):
         checkpointEvery=max(50, steps // 2),
     )
     return cfg
+
+
+def machine_name():
+    """The CPU the arm trained on (its speed and its dtype choice depend on it)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def run(cmd, log_path=None):
@@ -73,8 +95,9 @@ def engine_eval(pkg, task, data, limit):
     return json.loads(out)
 
 
-def sized_config(spec, name, data, out_dir):
-    """The arm's config with its step count, measured once: runs/recipe/ARM.json plus ARM.speed.json."""
+def sized_config(spec, name, data, out_dir, steps=None):
+    """The arm's config with its step count, measured once: runs/recipe/ARM.json plus ARM.speed.json.
+    steps, when given, replaces the budget's step count (the speed is still measured, for the table)."""
     cfg_path = os.path.join(out_dir, f"{name}.json")
     speed_path = os.path.join(out_dir, f"{name}.speed.json")
     if os.path.exists(speed_path):
@@ -90,13 +113,13 @@ def sized_config(spec, name, data, out_dir):
     # The dtype the timing chose, fixed: a run's own timing under load could choose otherwise.
     cfg["train"]["dtype"] = speed["dtype"]
     with open(cfg_path, "w") as f:
-        json.dump(sized(cfg, speed["secondsPerStep"], spec), f, indent=2)
+        json.dump(with_steps(cfg, steps, spec) if steps else sized(cfg, speed["secondsPerStep"], spec), f, indent=2)
     with open(speed_path, "w") as f:
         json.dump(speed, f, indent=2)
     return cfg_path, speed
 
 
-def one_arm(spec, name, data, out_dir, eval_data):
+def one_arm(spec, name, data, out_dir, eval_data, steps=None):
     arm = spec["arms"][name]
     run_dir = os.path.join(out_dir, name)
     done = os.path.join(run_dir, "result.json")
@@ -104,7 +127,7 @@ def one_arm(spec, name, data, out_dir, eval_data):
         with open(done) as f:
             return json.load(f)
     os.makedirs(run_dir, exist_ok=True)
-    cfg_path, speed = sized_config(spec, name, data, out_dir)
+    cfg_path, speed = sized_config(spec, name, data, out_dir, steps)
     data = arm_data(arm, data)
     with open(cfg_path) as f:
         cfg = json.load(f)
@@ -120,6 +143,9 @@ def one_arm(spec, name, data, out_dir, eval_data):
         "why": arm["why"],
         "delta": arm["delta"],
         "data": data,
+        # "budget": the arm's own speed sized it; "steps": --steps fixed it (equal tokens, not equal time).
+        "sizedBy": "steps" if steps else "budget",
+        "machine": machine_name(),
         "params": sum(v.numel() for k, v in w["ema"].items()),
         "secondsPerStep": speed["secondsPerStep"],
         "tokensPerSec": speed["tokensPerSec"],
@@ -162,6 +188,12 @@ def main():
     ap.add_argument("--out", default="runs/recipe")
     ap.add_argument("--only", help="comma-separated arm names (default: all, in file order)")
     ap.add_argument("--eval-data", default=os.environ.get("DIFFUSEQ_DATA", "../shared/data"))
+    ap.add_argument(
+        "--steps",
+        type=int,
+        help="train every arm this many steps instead of the budget at its own speed: equal tokens, for arms of "
+        "the baseline's shape run on another machine than the one the baseline was timed on",
+    )
     ap.add_argument("--table", action="store_true", help="print the table of the arms finished in --out; train nothing")
     a = ap.parse_args()
     if a.table:
@@ -185,10 +217,10 @@ def main():
     # Every arm's speed first, while nothing else runs: the step counts must not depend on what the session
     # does while the arms train.
     for name in names:
-        sized_config(spec, name, a.data, a.out)
+        sized_config(spec, name, a.data, a.out, a.steps)
     results = []
     for name in names:
-        results.append(one_arm(spec, name, a.data, a.out, a.eval_data))
+        results.append(one_arm(spec, name, a.data, a.out, a.eval_data, a.steps))
         with open(os.path.join(a.out, "summary.json"), "w") as f:
             json.dump(results, f, indent=2)
         print(table(results), flush=True)
