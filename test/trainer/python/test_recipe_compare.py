@@ -46,6 +46,18 @@ class RecipeArmsTest(unittest.TestCase):
         self.assertEqual((fixed["evalEvery"], fixed["checkpointEvery"]), (632, 632))
         self.assertEqual(fixed["lr"], 1e-3)
 
+    def test_a_timed_arm_is_resized_from_its_cached_speed_with_or_without_fixed_steps(self):
+        out = os.path.join(self.tmp, "recipe")
+        os.makedirs(out)
+        with open(os.path.join(out, "small.speed.json"), "w") as f:
+            json.dump({"dtype": "bf16", "secondsPerStep": 0.5, "tokensPerSec": 1000}, f)
+        for steps, want in ((1265, 1265), (None, 1200)):  # 10 min at 0.5 s/step
+            path, speed = recipe_compare.sized_config(self.spec, "small", "unused", out, steps)
+            with open(path) as f:
+                cfg = json.load(f)
+            self.assertEqual((cfg["train"]["steps"], cfg["train"]["dtype"]), (want, "bf16"))
+            self.assertEqual(speed["secondsPerStep"], 0.5)
+
     def test_an_arm_that_tests_the_data_trains_on_its_own_folder_and_the_others_on_the_shared_one(self):
         own = {"delta": {}, "data": "runs/prep-8k"}
         self.assertEqual(recipe_compare.arm_data(own, "runs/prep-full"), "runs/prep-8k")

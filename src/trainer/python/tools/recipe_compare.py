@@ -96,26 +96,27 @@ def engine_eval(pkg, task, data, limit):
 
 
 def sized_config(spec, name, data, out_dir, steps=None):
-    """The arm's config with its step count, measured once: runs/recipe/ARM.json plus ARM.speed.json.
-    steps, when given, replaces the budget's step count (the speed is still measured, for the table)."""
+    """The arm's config with its step count: runs/recipe/ARM.json, sized from its speed measured once
+    (ARM.speed.json). steps, when given, replaces the budget's step count (the speed is still measured, for the
+    table). Only the timing is cached, so a later --steps (or none) resizes an arm that was timed before."""
     cfg_path = os.path.join(out_dir, f"{name}.json")
     speed_path = os.path.join(out_dir, f"{name}.speed.json")
+    cfg = arm_config(spec, name, spec["arms"][name], out_dir)
     if os.path.exists(speed_path):
         with open(speed_path) as f:
-            return cfg_path, json.load(f)
-    cfg = arm_config(spec, name, spec["arms"][name], out_dir)
-    data = arm_data(spec["arms"][name], data)
-    with open(cfg_path, "w") as f:
-        json.dump(cfg, f, indent=2)
-    # 30 steps: over 10 the batch-length mix and the 50 % self-conditioning draw swing the mean by ~10 %.
-    speed = time_trainer_steps(cfg_path, data, 30, 0)
-    print(f"[{name}] {speed['secondsPerStep']:.3f} s/step, {speed['tokensPerSec']} tok/s", flush=True)
+            speed = json.load(f)
+    else:
+        with open(cfg_path, "w") as f:
+            json.dump(cfg, f, indent=2)
+        # 30 steps: over 10 the batch-length mix and the 50 % self-conditioning draw swing the mean by ~10 %.
+        speed = time_trainer_steps(cfg_path, arm_data(spec["arms"][name], data), 30, 0)
+        print(f"[{name}] {speed['secondsPerStep']:.3f} s/step, {speed['tokensPerSec']} tok/s", flush=True)
+        with open(speed_path, "w") as f:
+            json.dump(speed, f, indent=2)
     # The dtype the timing chose, fixed: a run's own timing under load could choose otherwise.
     cfg["train"]["dtype"] = speed["dtype"]
     with open(cfg_path, "w") as f:
         json.dump(with_steps(cfg, steps, spec) if steps else sized(cfg, speed["secondsPerStep"], spec), f, indent=2)
-    with open(speed_path, "w") as f:
-        json.dump(speed, f, indent=2)
     return cfg_path, speed
 
 
