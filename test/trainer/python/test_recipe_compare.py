@@ -13,7 +13,14 @@ import recipe_compare  # noqa: E402
 class RecipeArmsTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
-        base = {"name": "b", "out": "x", "model": {"dim": 128, "width": 256}, "train": {"steps": 7500, "lr": 1e-3}}
+        base = {
+            "name": "b",
+            "description": "d=128",
+            "note": "n",
+            "out": "x",
+            "model": {"dim": 128, "width": 256},
+            "train": {"steps": 7500, "lr": 1e-3},
+        }
         self.base = os.path.join(self.tmp, "base.json")
         with open(self.base, "w") as f:
             json.dump(base, f)
@@ -29,6 +36,9 @@ class RecipeArmsTest(unittest.TestCase):
         self.assertEqual(cfg["model"], {"dim": 128, "width": 192})
         self.assertEqual(cfg["train"]["lr"], 1e-3)
         self.assertEqual((cfg["name"], cfg["out"]), ("recipe-small", os.path.join("runs/recipe", "small")))
+        # Not the base's description (it names the base's shape) but the arm's own.
+        self.assertEqual(cfg["description"], "recipe arm small (tools/recipe_arms.json): w")
+        self.assertNotIn("note", cfg)
 
     def test_the_budget_becomes_a_step_count_by_the_measured_speed(self):
         cfg = recipe_compare.arm_config(self.spec, "small", self.spec["arms"]["small"], "o")

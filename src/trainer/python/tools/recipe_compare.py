@@ -40,6 +40,9 @@ def arm_config(spec, name, arm, out_dir):
         cfg = deep_merge(json.load(f), arm["delta"])
     cfg["name"] = f"recipe-{name}"
     cfg["out"] = os.path.join(out_dir, name)
+    # The base's description names the base's shape; an arm's package must say what the arm is instead.
+    cfg["description"] = f"recipe arm {name} (tools/recipe_arms.json): {arm['why']}"
+    cfg.pop("note", None)
     return cfg
 
 
