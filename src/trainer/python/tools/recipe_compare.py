@@ -63,7 +63,9 @@ def with_steps(cfg, steps, spec):
         steps=steps,
         warmupSteps=max(10, round(spec["warmupFraction"] * steps)),
         evalEvery=max(50, steps // 2),
-        checkpointEvery=max(50, steps // 2),
+        # Every ~500 steps at most (a few minutes here): a long arm cut short by the end of a working period
+        # continues from its checkpoint (one_arm resumes it), not from scratch.
+        checkpointEvery=max(50, min(500, steps // 2)),
     )
     return cfg
 
@@ -98,7 +100,7 @@ def engine_eval(pkg, task, data, limit):
     return json.loads(out)
 
 
-def sized_config(spec, name, data, out_dir, steps=None):
+def sized_config(spec, name, data, out_dir, steps=None, threads=None):
     """The arm's config with its step count: runs/recipe/ARM.json, sized from its speed measured once
     (ARM.speed.json). steps, when given, replaces the budget's step count (the speed is still measured, for the
     table). Only the timing is cached, so a later --steps (or none) resizes an arm that was timed before."""
@@ -118,12 +120,15 @@ def sized_config(spec, name, data, out_dir, steps=None):
             json.dump(speed, f, indent=2)
     # The dtype the timing chose, fixed: a run's own timing under load could choose otherwise.
     cfg["train"]["dtype"] = speed["dtype"]
+    if threads:
+        # Two arms side by side on two cores: one thread each (threads change the speed, not the recipe).
+        cfg["train"]["threads"] = threads
     with open(cfg_path, "w") as f:
         json.dump(with_steps(cfg, steps, spec) if steps else sized(cfg, speed["secondsPerStep"], spec), f, indent=2)
     return cfg_path, speed
 
 
-def one_arm(spec, name, data, out_dir, eval_data, steps=None):
+def one_arm(spec, name, data, out_dir, eval_data, steps=None, threads=None):
     arm = spec["arms"][name]
     run_dir = os.path.join(out_dir, name)
     done = os.path.join(run_dir, "result.json")
@@ -131,12 +136,17 @@ def one_arm(spec, name, data, out_dir, eval_data, steps=None):
         with open(done) as f:
             return json.load(f)
     os.makedirs(run_dir, exist_ok=True)
-    cfg_path, speed = sized_config(spec, name, data, out_dir, steps)
+    cfg_path, speed = sized_config(spec, name, data, out_dir, steps, threads)
     data = arm_data(arm, data)
     with open(cfg_path) as f:
         cfg = json.load(f)
     print(f"[{name}] training {cfg['train']['steps']} steps", flush=True)
-    run(CLI + ["train", "--config", cfg_path, "--data", data, "--out", run_dir], os.path.join(out_dir, f"{name}.log"))
+    train = CLI + ["train", "--config", cfg_path, "--data", data, "--out", run_dir]
+    ckpt = os.path.join(run_dir, "ckpt.pt")
+    if os.path.exists(ckpt):
+        print(f"[{name}] resuming from {ckpt}", flush=True)
+        train += ["--resume", ckpt]
+    run(train, os.path.join(out_dir, f"{name}.log" if not os.path.exists(ckpt) else f"{name}.resumed.log"))
     w = torch.load(os.path.join(run_dir, "weights.pt"), map_location="cpu")
     pkg = os.path.join(run_dir, "pkg")
     run(CLI + ["export", "--checkpoint", run_dir, "--out", pkg, "--fp16", "--name", f"recipe-{name}"])
@@ -198,6 +208,7 @@ def main():
         help="train every arm this many steps instead of the budget at its own speed: equal tokens, for arms of "
         "the baseline's shape run on another machine than the one the baseline was timed on",
     )
+    ap.add_argument("--threads", type=int, help="torch threads per arm (default: the config's)")
     ap.add_argument("--table", action="store_true", help="print the table of the arms finished in --out; train nothing")
     a = ap.parse_args()
     if a.table:
@@ -221,10 +232,10 @@ def main():
     # Every arm's speed first, while nothing else runs: the step counts must not depend on what the session
     # does while the arms train.
     for name in names:
-        sized_config(spec, name, a.data, a.out, a.steps)
+        sized_config(spec, name, a.data, a.out, a.steps, a.threads)
     results = []
     for name in names:
-        results.append(one_arm(spec, name, a.data, a.out, a.eval_data, a.steps))
+        results.append(one_arm(spec, name, a.data, a.out, a.eval_data, a.steps, a.threads))
         with open(os.path.join(a.out, "summary.json"), "w") as f:
             json.dump(results, f, indent=2)
         print(table(results), flush=True)
