@@ -53,7 +53,8 @@ class RecipeArmsTest(unittest.TestCase):
         cfg = recipe_compare.arm_config(self.spec, "small", self.spec["arms"]["small"], "o")
         fixed = recipe_compare.with_steps(cfg, 1265, self.spec)["train"]
         self.assertEqual((fixed["steps"], fixed["warmupSteps"]), (1265, 126))
-        self.assertEqual((fixed["evalEvery"], fixed["checkpointEvery"]), (632, 632))
+        # Checkpoints every 500 steps at most, so a long arm cut short loses minutes, not half its run.
+        self.assertEqual((fixed["evalEvery"], fixed["checkpointEvery"]), (632, 500))
         self.assertEqual(fixed["lr"], 1e-3)
 
     def test_a_timed_arm_is_resized_from_its_cached_speed_with_or_without_fixed_steps(self):

@@ -61,6 +61,27 @@ class Split:
         )
 
 
+def write_split(data_dir, name, pairs, token_dtype="uint16"):
+    """Write (src ids, trg ids) pairs as a split in the layout `prepare` writes (src then trg of each example,
+    contiguous; docs/data-format.md) - for folders derived in Python from a prepared one (teacher.distil)."""
+    dtype = np.dtype("<u2") if token_dtype == "uint16" else np.dtype("<u4")
+    limit = np.iinfo(dtype).max
+    index = np.zeros((len(pairs), 4), dtype="<i4")
+    parts, off = [], 0
+    for i, (src, trg) in enumerate(pairs):
+        src, trg = np.asarray(src, dtype=np.int64), np.asarray(trg, dtype=np.int64)
+        if len(src) and max(src.max(), trg.max() if len(trg) else 0) > limit:
+            raise ValueError(f"a token id does not fit {token_dtype}")
+        index[i] = (off, len(src), off + len(src), len(trg))
+        parts += [src, trg]
+        off += len(src) + len(trg)
+    if off > np.iinfo(np.int32).max:
+        raise ValueError(f"{name}: {off} tokens do not fit int32 offsets")
+    tokens = np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+    tokens.tofile(os.path.join(data_dir, f"{name}.tokens.bin"))
+    index.tofile(os.path.join(data_dir, f"{name}.index.bin"))
+
+
 class PreparedData:
     def __init__(self, data_dir):
         self.dir = data_dir
