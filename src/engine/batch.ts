@@ -35,12 +35,18 @@ export interface StartState {
  * x_T of every row. `gaussian`: the target part is N(0, 1). `absorbing` (DiffuSeq-v2's discrete noise in the
  * start): each target position is the absorbing row `embeddings[V]` with probability γ·√(1 − ᾱ_T), noised as
  * q(x_T | ·) = √ᾱ_T·e + √(1 − ᾱ_T)·ε (e = 0 when not absorbed).
+ *
+ * `centred` (models trained with the official DiffuSeq-v2 forward process, whose Gaussian is centred on the
+ * absorbing vector m): the state is returned in y = x − m coordinates, where that process is the usual one —
+ * the source (and so the anchor) is its embedding − m, a `gaussian` target is N(0, 1) (x_T ~ N(m, I)), and an
+ * `absorbing` target is exactly 0 (x = m, the clean marker the official process writes) with probability
+ * γ·√(1 − ᾱ_T), else √(1 − ᾱ_T)·ε. The sampler runs on y; `shiftRows(x, m, 1)` maps its result back.
  */
 export function startState(
   jobs: readonly BatchJob[],
   shape: BatchShape,
   embeddings: Float32Array,
-  noise: { init: NoiseInit; vocabSize: number; alphaBarT: number; absorbingRate: number },
+  noise: { init: NoiseInit; vocabSize: number; alphaBarT: number; absorbingRate: number; centred?: boolean },
 ): StartState {
   const { N, L, d } = shape;
   const B = jobs.length * N;
@@ -62,6 +68,9 @@ export function startState(
       for (let p = 0; p < S; p++) {
         const id = source[p];
         clean.set(embeddings.subarray(id * d, id * d + d), base + p * d);
+        if (noise.centred) {
+          for (let i = 0; i < d; i++) clean[base + p * d + i] -= embeddings[absorbRow + i];
+        }
       }
       xT.set(clean.subarray(base, base + S * d), base);
       const rng = jobRng.child(k);
@@ -72,6 +81,12 @@ export function startState(
           const absorbed = rng.uniform() < absorbP;
           const off = base + p * d;
           for (let i = 0; i < d; i++) {
+            if (noise.centred) {
+              // The official process writes exactly m (y = 0) at an absorbed position, no noise on it.
+              const eps = rng.gaussian();
+              xT[off + i] = absorbed ? 0 : sn * eps;
+              continue;
+            }
             const e = absorbed ? embeddings[absorbRow + i] : 0;
             xT[off + i] = sa * e + sn * rng.gaussian();
           }
@@ -80,6 +95,15 @@ export function startState(
     }
   }
   return { srcLen, clean, xT };
+}
+
+/** x + sign·c at every position (in place; c is one d-vector): between x and the centred y = x − c. */
+export function shiftRows(x: Float32Array, c: Float32Array, sign: 1 | -1): Float32Array {
+  const d = c.length;
+  for (let o = 0; o < x.length; o += d) {
+    for (let i = 0; i < d; i++) x[o + i] += sign * c[i];
+  }
+  return x;
 }
 
 /** Writes every row's clean source back into `x` (in place): the source is never noised. */

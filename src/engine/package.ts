@@ -23,7 +23,15 @@ export interface ModelManifest {
   tokens: { pad: number; unk: number; sep: number };
   lengths: { maxSource: number; maxTarget: number; targetBudget: { ratio: number; extra: number } };
   embedding: { file: string; dtype: 'float32' | 'float16'; vocabSize: number; dim: number; absorbingRow: number };
-  diffusion: { schedule: string; steps: number; absorbingRate: number; predict: 'x0'; selfConditioning: boolean };
+  diffusion: {
+    schedule: string;
+    steps: number;
+    absorbingRate: number;
+    predict: 'x0';
+    selfConditioning: boolean;
+    /** Absent in packages made before it was recorded = 'replace-before-noise'. */
+    forwardProcess?: ForwardProcess;
+  };
   files: { denoiser: string; rounding: string; tokenizer: string; tokenizerConfig: string };
   model?: { parameters?: number; layers?: number; width?: number; heads?: number; [k: string]: unknown };
   provenance?: Record<string, unknown>;
@@ -86,6 +94,18 @@ export type TargetPositions = (typeof TARGET_POSITIONS)[number];
 
 export function targetPositionsOf(m: ModelManifest): TargetPositions {
   return (m.model?.targetPositions as TargetPositions | undefined) ?? 'absolute';
+}
+
+/**
+ * Which q(x_t | x_0) the model was trained with (docs/model-format.md; the trainer's diffusion.py): 'official' is
+ * DiffuSeq-v2's own (a Gaussian centred on the absorbing vector m, then exactly m), so the engine samples centred on
+ * m; 'replace-before-noise' (every package made before the field existed) centres on 0.
+ */
+export const FORWARD_PROCESSES = ['official', 'replace-before-noise'] as const;
+export type ForwardProcess = (typeof FORWARD_PROCESSES)[number];
+
+export function forwardProcessOf(m: ModelManifest): ForwardProcess {
+  return m.diffusion.forwardProcess ?? 'replace-before-noise';
 }
 export const DENOISER_OUTPUTS: readonly [string, string, number][] = [['x0', 'float32', 3]];
 export const ROUNDING_INPUTS: readonly [string, string, number][] = [
@@ -341,6 +361,7 @@ function validateManifest(raw: unknown, fail: Fail): ModelManifest {
   f.num('diffusion.absorbingRate', 0, 1);
   f.oneOf('diffusion.predict', ['x0']);
   f.bool('diffusion.selfConditioning');
+  f.oneOf('diffusion.forwardProcess', FORWARD_PROCESSES, true);
   f.oneOf('model.targetPositions', TARGET_POSITIONS, true);
   f.obj('files');
   f.str('files.denoiser');

@@ -6,13 +6,14 @@ import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { RewriteInputError, throwIfAborted } from './errors';
-import { anchorSources, startState, targetIds, targetWindow, type BatchShape } from './batch';
+import { anchorSources, shiftRows, startState, targetIds, targetWindow, type BatchShape } from './batch';
 import {
   ModelPackageError,
   checkGraphInterfaces,
   graphInfoOf,
   loadModelPackage,
   targetPositionsOf,
+  forwardProcessOf,
   type ModelManifest,
   type ModelPackage,
 } from './package';
@@ -371,14 +372,25 @@ export class RewriteEngine {
     const rowLen = L * d;
     const clock: Clock = { network: 0, solver: 0, rounding: 0 };
 
+    // A model trained with the official forward process is sampled centred on its absorbing vector m: the solver
+    // runs on y = x − m (batch.ts startState), the network sees y + m and its x0 comes back as x0 − m.
+    const centre =
+      forwardProcessOf(m) === 'official'
+        ? this.pkg.embeddings.subarray(m.embedding.absorbingRow * d, (m.embedding.absorbingRow + 1) * d)
+        : undefined;
     const start = startState(jobs, shape, this.pkg.embeddings, {
       init: o.noiseInit,
       vocabSize: m.embedding.vocabSize,
       alphaBarT: this.schedule.alphasCumprod[this.schedule.T - 1],
       absorbingRate: m.diffusion.absorbingRate,
+      centred: centre !== undefined,
     });
     const anchor = (x: Float32Array): void => anchorSources(x, start, rowLen, d);
-    const denoise = this.denoiserCall(start.srcLen, shape, clock);
+    const network = this.denoiserCall(start.srcLen, shape, clock);
+    const denoise = centre
+      ? async (y: Float32Array, tIndex: number): Promise<Float32Array> =>
+          shiftRows(Float32Array.from(await network(shiftRows(Float32Array.from(y), centre, 1), tIndex)), centre, -1)
+      : network;
 
     const tSample = now();
     let x: Float32Array;
@@ -406,6 +418,7 @@ export class RewriteEngine {
       });
     }
     clock.solver += now() - tSample - clock.network;
+    if (centre) shiftRows(x, centre, 1);
 
     // Rounding once, on the target window shared by all rows.
     const tRound = now();

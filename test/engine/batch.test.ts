@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { anchorSources, startState, targetIds, targetWindow } from '../../src/engine/batch';
+import { anchorSources, shiftRows, startState, targetIds, targetWindow } from '../../src/engine/batch';
 import { Rng } from '../../src/engine/rng';
 
 // V = 4 tokens plus the absorbing row 4, d = 2: row i is [2i, 2i + 1].
@@ -48,6 +48,47 @@ describe('engine/batch', () => {
     const r2 = new Rng(1).child(0);
     r2.uniform();
     assert.deepEqual([...g.xT.subarray(2)], [...Float32Array.of(0.8 * r2.gaussian(), 0.8 * r2.gaussian())]);
+  });
+
+  it('centred start (official forward process): y = x − m, the source its embedding − m, absorbed targets exactly 0', () => {
+    // m = row 4 = [8, 9]. ᾱ_T = 0.36, γ = 1.25: every target position is absorbed, so y = 0 there (x = m).
+    const s = startState([{ source: [3], rng: new Rng(1) }], { N: 1, L: 3, d: 2 }, EMB, {
+      init: 'absorbing',
+      vocabSize: 4,
+      alphaBarT: 0.36,
+      absorbingRate: 1.25,
+      centred: true,
+    });
+    assert.deepEqual([...s.xT], [6 - 8, 7 - 9, 0, 0, 0, 0]);
+    assert.deepEqual([...s.clean], [-2, -2, 0, 0, 0, 0]);
+    // γ = 0: nothing absorbed, the target is √(1−ᾱ)·ε around m, i.e. y = 0.8·ε, with the same draws as uncentred.
+    const g = startState([{ source: [3], rng: new Rng(1) }], { N: 1, L: 2, d: 2 }, EMB, {
+      init: 'absorbing',
+      vocabSize: 4,
+      alphaBarT: 0.36,
+      absorbingRate: 0,
+      centred: true,
+    });
+    const r = new Rng(1).child(0);
+    r.uniform();
+    assert.deepEqual([...g.xT], [...Float32Array.of(-2, -2, 0.8 * r.gaussian(), 0.8 * r.gaussian())]);
+    // gaussian init: the target is N(0, 1) in y, the very draws of the uncentred start.
+    const u = startState([{ source: [1], rng: new Rng(5) }], { N: 1, L: 2, d: 2 }, EMB, {
+      init: 'gaussian',
+      vocabSize: 4,
+      alphaBarT: 0.01,
+      absorbingRate: 0.5,
+      centred: true,
+    });
+    assert.deepEqual([...u.xT.subarray(2)], [...new Rng(5).child(0).fillGaussian(new Float32Array(2))]);
+    assert.deepEqual([...u.xT.subarray(0, 2)], [2 - 8, 3 - 9]);
+  });
+
+  it('shiftRows adds or subtracts one d-vector at every position, in place', () => {
+    const x = Float32Array.of(1, 2, 3, 4, 5, 6);
+    assert.equal(shiftRows(x, Float32Array.of(1, -1), -1), x);
+    assert.deepEqual([...x], [0, 3, 2, 5, 4, 7]);
+    assert.deepEqual([...shiftRows(x, Float32Array.of(1, -1), 1)], [1, 2, 3, 4, 5, 6]);
   });
 
   it("the anchor writes back each row's source and leaves the target alone", () => {

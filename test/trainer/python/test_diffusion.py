@@ -142,3 +142,64 @@ class LossTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OfficialForwardProcessTest(unittest.TestCase):
+    """DiffuSeq-v2's own q_sample: a Gaussian centred on m, then exactly m at rate gamma * sqrt(1 - abar_t)."""
+
+    def test_hand_computed_values(self):
+        from diffuseq_trainer.diffusion import q_sample_official
+
+        # One row: 1 source position, 2 target positions, d = 2; sqrt(abar_t) = 0.6, sqrt(1 - abar_t) = 0.8.
+        sa, s1 = torch.tensor([1.0, 0.6]), torch.tensor([0.0, 0.8])
+        x = torch.tensor([[[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]]])
+        noise = torch.tensor([[[9.0, 9.0], [1.0, 2.0], [-1.0, 0.0]]])
+        m = torch.tensor([0.25, -0.5])
+        mask = torch.tensor([[False, True, True]])
+        t = torch.tensor([1])
+        # rate 0.5 -> p = 0.5 * 0.8 = 0.4: the draw 0.1 absorbs position 2, 0.9 keeps position 1.
+        rand = torch.tensor([[0.0, 0.9, 0.1]])
+        out, replaced = q_sample_official(x, t, noise, mask, m, sa, s1, 0.5, rand)
+        # position 1: 0.6 * ((3, -1) - (0.25, -0.5)) + 0.8 * (1, 2) + (0.25, -0.5) = (2.7, 0.8)
+        torch.testing.assert_close(out[0, 1], torch.tensor([2.7, 0.8]))
+        self.assertTrue(torch.equal(out[0, 2], m), "an absorbed position is exactly m, not m plus noise")
+        self.assertTrue(torch.equal(out[0, 0], x[0, 0]), "the source is untouched (even where rand < p)")
+        self.assertEqual(replaced.tolist(), [[False, False, True]])
+
+    def test_loss_module_uses_it_and_centres_the_prior_on_m(self):
+        torch.manual_seed(0)
+        model = Denoiser(30, 40, T, dim=8, width=16, layers=1, heads=2, ffn_mult=2, dropout=0.0, time_dim=8)
+        diff = DiffusionLoss(model, T, absorbing_rate=0.5, forward_process="official")
+        ids, mask = rows()
+        t = torch.full((4,), T - 1)
+        with torch.no_grad():
+            n = diff.noised(ids, mask, t, generator=torch.Generator().manual_seed(1))
+        m = model.absorb
+        absorbed = n["replaced"]
+        self.assertTrue(absorbed.any() and (~absorbed & mask).any())
+        self.assertTrue(torch.equal(n["x_t"][absorbed], m.expand(int(absorbed.sum()), -1)))
+        # Away from the absorbed positions, at t = T the state is m + ~N(0, I): centred on m.
+        rest = n["x_t"][~absorbed & mask] - m
+        self.assertLess(rest.mean().abs().item(), 0.35)
+        with torch.no_grad():
+            x0 = torch.zeros_like(n["x_start"])
+            terms = diff.loss_terms(x0, n["x_start"], n["x_start_mean"], ids, mask, t)
+        sa_T = diff.sqrt_ac[-1]
+        expect = ((sa_T * (n["x_start"] - m)) ** 2).mean(-1)[mask].view(4, -1).mean(1)
+        torch.testing.assert_close(terms["tT"], expect)
+
+    def test_absorbing_vector_starts_small_only_for_the_official_process(self):
+        from diffuseq_trainer.config import load_config
+
+        norms = {}
+        for fp in ("official", "replace-before-noise"):
+            torch.manual_seed(0)
+            cfg = load_config(None, {"model": {"dim": 64}, "diffusion": {"forwardProcess": fp}})
+            norms[fp] = Denoiser.from_config(cfg, 30, 40).absorb.norm().item()
+        self.assertAlmostEqual(norms["official"] * 8, norms["replace-before-noise"], places=4)  # 1/sqrt(64)
+        self.assertLess(norms["official"], 2.0)
+
+    def test_unknown_process_is_refused(self):
+        model, _ = make()
+        with self.assertRaises(ValueError):
+            DiffusionLoss(model, T, forward_process="official-ish")

@@ -76,7 +76,14 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(m["lengths"]["targetBudget"], self.ck["config"]["lengths"]["targetBudget"])
         self.assertEqual(
             m["diffusion"],
-            {"schedule": "sqrt", "steps": 100, "absorbingRate": 0.5, "predict": "x0", "selfConditioning": False},
+            {
+                "schedule": "sqrt",
+                "steps": 100,
+                "absorbingRate": 0.5,
+                "predict": "x0",
+                "selfConditioning": False,
+                "forwardProcess": "replace-before-noise",
+            },
         )
         self.assertNotIn("parity", m["provenance"])
         self.assertEqual(m["provenance"]["data"][0]["licence"], meta["data"][0]["licence"])

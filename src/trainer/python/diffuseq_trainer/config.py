@@ -33,6 +33,9 @@ DEFAULTS = {
         "schedule": "sqrt",
         "steps": 2000,  # T
         "absorbingRate": 0.5,  # gamma: P(absorb target position) = gamma * sqrt(1 - abar_t)
+        # "official" (DiffuSeq-v2's q_sample: Gaussian centred on m, then exactly m; m starts at N(0, 1/d)) |
+        # "replace-before-noise" (x_start replaced by m before the noise; m starts at N(0, I)). diffusion.py.
+        "forwardProcess": "replace-before-noise",
         "selfConditioning": False,
         # Cross-entropy of the predicted x0 through the tied embedding, weighted, on rows with
         # t < x0CeMaxT * T only. 0 = DiffuSeq's loss (x0 only regressed, never decoded in training).

@@ -54,9 +54,22 @@ def logsnr_timesteps(vp, steps):
 
 
 @torch.no_grad()
-def dpm_solver_pp_2m(denoiser, x_src, src_mask, vp, steps=10, generator=None):
+def dpm_solver_pp_2m(denoiser, x_src, src_mask, vp, steps=10, generator=None, centre=None):
     """Sample the target part. x_src [B, L, d] holds the clean source embeddings (target rows ignored),
-    src_mask [B, L] marks source positions, which are re-anchored after every step."""
+    src_mask [B, L] marks source positions, which are re-anchored after every step.
+    centre (a d-vector, or None): the point the forward process's Gaussian is centred on - the absorbing vector m
+    for the official DiffuSeq-v2 process (x_t - m = alpha_t (x_0 - m) + sigma_t eps). The solver then runs on
+    y = x - m, where that process is the usual VP one, starting from y_T ~ N(0, I), i.e. x_T ~ N(m, I); the engine
+    does the same (src/engine/pipeline.ts, docs/engine.md)."""
+    if centre is not None:
+        c = centre.to(x_src.dtype)
+        net = denoiser
+
+        def shifted(y, t_in, self_cond, start):
+            return net(y + c, t_in, None if self_cond is None else self_cond + c, start).float() - c
+
+        shifted.self_conditioning = denoiser.self_conditioning
+        return dpm_solver_pp_2m(shifted, x_src - c, src_mask, vp, steps, generator) + c
     x = torch.randn(x_src.shape, generator=generator, device=x_src.device)
     anchor = lambda z: torch.where(src_mask[..., None], x_src, z)
     x = anchor(x)
@@ -137,7 +150,19 @@ def validation_bleu(*args, **kwargs):
 
 
 def validation_decode(
-    denoiser, examples, pad, sep, max_target, ratio, extra, num_timesteps, steps=10, device="cpu", seed=0, autocast=None
+    denoiser,
+    examples,
+    pad,
+    sep,
+    max_target,
+    ratio,
+    extra,
+    num_timesteps,
+    steps=10,
+    device="cpu",
+    seed=0,
+    autocast=None,
+    forward_process="replace-before-noise",
 ):
     """One sample per example: {"bleu": mean sentence BLEU (token level) against the reference target,
     "unchanged": share of outputs whose tokens equal the source's (a model that only copies scores well on QQP's
@@ -160,7 +185,8 @@ def validation_decode(
         src_mask[:, :ns] = True
         x_src = denoiser.get_embeds(ids).float()
         with autocast() if autocast else torch.no_grad():
-            x = dpm_solver_pp_2m(denoiser, x_src, src_mask, vp, steps, gen)
+            centre = denoiser.absorb.detach().float() if forward_process == "official" else None
+            x = dpm_solver_pp_2m(denoiser, x_src, src_mask, vp, steps, gen, centre)
         toks = round_tokens(x.float(), emb)[:, ns:].cpu().numpy()
         for r, (src, trg) in enumerate(group):
             out = cut_target(toks[r], sep, pad)

@@ -1,14 +1,24 @@
-"""DiffuSeq forward process (partial noising) with DiffuSeq-v2's learned soft absorbing state, and the loss.
+"""DiffuSeq forward process (partial noising) with DiffuSeq-v2's learned soft absorbing state m, and the loss.
 
 Per training row (ids, target mask):
   x_start_mean = E[ids]                                   (tied embedding, trained jointly)
   x_start      = x_start_mean + sqrt(1 - abar_0) * eps    (DiffuSeq's tiny "get_x_start" noise)
-  absorbing:   each TARGET position independently, with probability gamma * sqrt(1 - abar_t), has its
-               x_start replaced by exactly the learned absorbing vector (before the Gaussian noising)
-  x_t          = sqrt(abar_t) x_start' + sqrt(1 - abar_t) eps'   on target positions; source keeps x_start
+Then, on TARGET positions only (the source keeps x_start), one of two forward processes
+(config diffusion.forwardProcess; the package's manifest records which one a model was trained with):
+  "official"  (DiffuSeq-v2's own, branch diffuseq-v2 of Shark-NLP/DiffuSeq, q_sample): the Gaussian is
+              centred on m, and then each target position is overwritten, with probability
+              gamma * sqrt(1 - abar_t), by exactly m - a clean "this word is unknown" marker, as BERT's [MASK]:
+                  x_t = sqrt(abar_t) (x_start - m) + sqrt(1 - abar_t) eps' + m;  absorbed: x_t = m
+              m starts small (N(0, 1/d), as there).
+  "replace-before-noise"  (this project's first reading, the default of older configs): x_start is replaced
+              by m with that probability *before* the noise, so an absorbed position is sqrt(abar_t) m + noise -
+              at the large t where absorbing is frequent the marker is drowned:
+                  x_t = sqrt(abar_t) x_start' + sqrt(1 - abar_t) eps'   (x_start' = m where absorbed)
+              m starts at N(0, I).
 Model predicts x0. Loss parts (each a per-row mean over target positions):
   mse = |x0_pred - x_start|^2            (rows with t == 0: against x_start_mean, as DiffuSeq)
-  tT  = |sqrt(abar_{T-1}) x_start|^2      (prior term: the mean of q(x_T | x_0) should be ~0)
+  tT  = |sqrt(abar_{T-1}) (x_start - c)|^2   (prior term: q(x_T | x_0) should be centred on the prior's
+                                         centre c: m for "official", 0 for "replace-before-noise")
   nll = CE(x_start . E^T, ids)           (DiffuSeq's decoder_nll "rounding" term, keeps E from collapsing)
   loss = mse + tT + nll
 Optional (x0_ce_weight > 0; FMSeq and CDCD train the denoiser's output to decode, DiffuSeq only rounds x_start):
@@ -54,6 +64,19 @@ def absorb(x_start, absorb_vec, t, target_mask, sqrt_one_minus_ac, rate, rand=No
     return x, replaced
 
 
+FORWARD_PROCESSES = ("official", "replace-before-noise")
+
+
+def q_sample_official(x_start, t, noise, target_mask, absorb_vec, sqrt_ac, sqrt_one_minus_ac, rate, rand):
+    """DiffuSeq-v2's q(x_t | x_0) on target positions: a Gaussian centred on m, then exactly m with probability
+    rate * sqrt(1 - abar_t). rand [B, L] uniform draws. Returns (x_t, bool mask of absorbed positions)."""
+    m = absorb_vec.to(x_start.dtype)
+    x_t = sqrt_ac[t][:, None, None] * (x_start - m) + sqrt_one_minus_ac[t][:, None, None] * noise + m
+    replaced = (rand < (rate * sqrt_one_minus_ac[t])[:, None]) & target_mask
+    x_t = torch.where(replaced[..., None], m.expand_as(x_t), x_t)
+    return torch.where(target_mask[..., None], x_t, x_start), replaced
+
+
 def q_sample(x_start, t, noise, target_mask, sqrt_ac, sqrt_one_minus_ac):
     """Partial noising q(x_t | x_0): target positions get noised, source positions keep x_start exactly."""
     x_t = sqrt_ac[t][:, None, None] * x_start + sqrt_one_minus_ac[t][:, None, None] * noise
@@ -64,9 +87,19 @@ class DiffusionLoss(nn.Module):
     """Wraps the denoiser so that one forward() computes the whole loss (one module for DDP/compile)."""
 
     def __init__(
-        self, denoiser, num_timesteps, absorbing_rate=0.5, schedule_name="sqrt", x0_ce_weight=0.0, x0_ce_max_t=None
+        self,
+        denoiser,
+        num_timesteps,
+        absorbing_rate=0.5,
+        schedule_name="sqrt",
+        x0_ce_weight=0.0,
+        x0_ce_max_t=None,
+        forward_process="replace-before-noise",
     ):
         super().__init__()
+        if forward_process not in FORWARD_PROCESSES:
+            raise ValueError(f"diffusion.forwardProcess must be one of {FORWARD_PROCESSES}, not {forward_process!r}")
+        self.forward_process = forward_process
         self.denoiser = denoiser
         self.num_timesteps = num_timesteps
         self.absorbing_rate = absorbing_rate
@@ -82,6 +115,27 @@ class DiffusionLoss(nn.Module):
         x_start_mean = den.get_embeds(ids)
         std0 = self.sqrt_one_minus_ac[0]
         x_start = x_start_mean + std0 * randn_like(x_start_mean, generator)
+        if self.forward_process == "official":
+            rand = rand_like(x_start[..., 0].float(), generator)
+            noise = randn_like(x_start, generator)
+            x_t, replaced = q_sample_official(
+                x_start,
+                t,
+                noise,
+                target_mask,
+                den.absorb,
+                self.sqrt_ac,
+                self.sqrt_one_minus_ac,
+                self.absorbing_rate,
+                rand,
+            )
+            return {
+                "x_start_mean": x_start_mean,
+                "x_start": x_start,
+                "x_absorbed": x_start,
+                "replaced": replaced,
+                "x_t": x_t,
+            }
         x_abs, replaced = absorb(
             x_start, den.absorb, t, target_mask, self.sqrt_one_minus_ac, self.absorbing_rate, generator=generator
         )
@@ -95,7 +149,8 @@ class DiffusionLoss(nn.Module):
         mse = masked_mean(((x0_pred - x_start) ** 2).mean(-1), target_mask)
         mse0 = masked_mean(((x0_pred - x_start_mean) ** 2).mean(-1), target_mask)
         mse = torch.where(t == 0, mse0, mse)
-        tT = masked_mean(((self.sqrt_ac[-1] * x_start) ** 2).mean(-1), target_mask)
+        centre = self.denoiser.absorb.float() if self.forward_process == "official" else 0.0
+        tT = masked_mean(((self.sqrt_ac[-1] * (x_start - centre)) ** 2).mean(-1), target_mask)
         nll = masked_mean(self.rounding_ce(x_start, ids, target_mask), target_mask)
         terms = {"loss": mse + tT + nll, "mse": mse, "tT": tT, "nll": nll}
         if self.x0_ce_weight > 0:

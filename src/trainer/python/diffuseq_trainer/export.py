@@ -250,7 +250,13 @@ def write_parity(model, cfg, meta, examples, out_dir, emb_rows):
     tb = cfg["lengths"]["targetBudget"]
     pad = int(meta["tokens"]["pad"])
     max_len = int(meta["lengths"]["maxSource"]) + int(meta["lengths"]["maxTarget"])
-    diff = DiffusionLoss(model, T, cfg["diffusion"]["absorbingRate"], cfg["diffusion"]["schedule"])
+    diff = DiffusionLoss(
+        model,
+        T,
+        cfg["diffusion"]["absorbingRate"],
+        cfg["diffusion"]["schedule"],
+        forward_process=cfg["diffusion"].get("forwardProcess", "replace-before-noise"),
+    )
     gen = torch.Generator().manual_seed(20231010)
     fx = lambda name, arr, dtype: {"file": name, "dtype": dtype, "shape": list(arr.shape)}
     desc = {
@@ -357,6 +363,9 @@ def manifest(ck, model, name, description, note, emb_dtype):
             "absorbingRate": float(d["absorbingRate"]),
             "predict": "x0",
             "selfConditioning": bool(d["selfConditioning"]),
+            # Which q(x_t | x_0) the model was trained with: the engine centres its sampler on the absorbing
+            # vector for "official" (docs/model-format.md).
+            "forwardProcess": d.get("forwardProcess", "replace-before-noise"),
         },
         "files": {
             "denoiser": "denoiser.onnx",

@@ -98,6 +98,7 @@ class Denoiser(nn.Module):
         time_dim=128,
         self_conditioning=False,
         target_positions="absolute",
+        absorb_std=1.0,
     ):
         super().__init__()
         if target_positions not in TARGET_POSITIONS:
@@ -107,8 +108,10 @@ class Denoiser(nn.Module):
         self.self_conditioning = self_conditioning
         # Tied token embedding, N(0,1) as DiffuSeq (nn.Embedding's default init); logits = x . E^T.
         self.word_emb = nn.Embedding(vocab_size, dim)
-        # DiffuSeq-v2's learned soft absorbing ([MASK]) state, exported as row V of embeddings.bin.
-        self.absorb = nn.Parameter(torch.randn(dim))
+        # DiffuSeq-v2's learned soft absorbing ([MASK]) state, exported as row V of embeddings.bin. Its scale at
+        # the start: N(0, 1/d) for the official forward process (as the official code), N(0, I) for the other
+        # (absorb_std; the same random draw either way, so the two arms share every other initial weight).
+        self.absorb = nn.Parameter(torch.randn(dim) * absorb_std)
         in_dim = 2 * dim if self_conditioning else dim
         self.input_up_proj = nn.Sequential(nn.Linear(in_dim, width), nn.Tanh(), nn.Linear(width, width))
         # The network sees t rescaled to [0, 1000) like DiffuSeq's rescale_timesteps, so the sinusoid
@@ -155,6 +158,7 @@ class Denoiser(nn.Module):
             time_dim=m["timeDim"],
             self_conditioning=dcfg["selfConditioning"],
             target_positions=m.get("targetPositions", "absolute"),
+            absorb_std=m["dim"] ** -0.5 if dcfg.get("forwardProcess") == "official" else 1.0,
         )
 
     def set_explicit_attention(self, explicit=True):

@@ -161,9 +161,12 @@ class Trainer:
             p.requires_grad_(False)
         d = cfg["diffusion"]
         x0ce = {"x0_ce_weight": d.get("x0CeWeight", 0.0), "x0_ce_max_t": round(d.get("x0CeMaxT", 1.0) * d["steps"])}
-        self.loss_mod = DiffusionLoss(self.model, d["steps"], d["absorbingRate"], d["schedule"], **x0ce).to(self.device)
+        fp = {"forward_process": d["forwardProcess"]}
+        self.loss_mod = DiffusionLoss(self.model, d["steps"], d["absorbingRate"], d["schedule"], **x0ce, **fp).to(
+            self.device
+        )
         # The validation loss stays DiffuSeq's (no x0-CE term), so runs with and without it compare.
-        self.ema_loss = DiffusionLoss(self.ema, d["steps"], d["absorbingRate"], d["schedule"]).to(self.device)
+        self.ema_loss = DiffusionLoss(self.ema, d["steps"], d["absorbingRate"], d["schedule"], **fp).to(self.device)
         self.opt = make_optimizer(self.model, self.tc, self.device)
         self.sampler = make_sampler(cfg, seed)
         self.stream = BatchStream(self.data, "train", self.tc["batchSize"], cfg, seed, self.tc["bucketPool"])
@@ -306,6 +309,7 @@ class Trainer:
                 steps=self.tc["bleuSteps"],
                 device=self.device,
                 autocast=self.autocast,
+                forward_process=self.cfg["diffusion"]["forwardProcess"],
             )
             out["validBleu"], out["validUnchanged"] = dec["bleu"], dec["unchanged"]
         return out
