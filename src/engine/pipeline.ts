@@ -23,7 +23,7 @@ import { dpmSolverPlusPlus } from './sampler/dpmSolver';
 import { DiscreteVpSchedule, sqrtAlphasCumprod } from './schedule';
 import { joinSegments, splitSegments, type Segment } from './segment';
 import { GraphLoadError, createSessions, firstLine, ort, type ModelSessions } from './session';
-import { localMask, mask, onlyProtected, unmask, type SpanKind } from './protect';
+import { anchorsOf, localMask, mask, onlyProtected, unmask, type SpanKind } from './protect';
 import { stripControlChars, targetBudget } from './text';
 import { Tokenizer, unknownWordsWarning } from './tokenizer';
 import type {
@@ -72,7 +72,7 @@ export interface ResolvedOptions {
 
 /** One piece of source text to rewrite: N candidates sampled together. */
 interface Job {
-  /** The clean text of the segment, its protected spans masked (protect.ts). */
+  /** The clean text of the segment (what `plan` shows). */
   text: string;
   /** Set when the segment has nothing to rewrite (only protected spans and punctuation): every candidate is this. */
   verbatim?: string;
@@ -352,7 +352,7 @@ export class RewriteEngine {
       controls += clean.removed;
       const job = { source: [], words: [], kinds: [], anchors: [], budget: 0, L: 0, rng: root.child(s), outputs: [] };
       if (onlyProtected(clean.text)) {
-        return { ...job, text: clean.text, verbatim: unmask(seg.text, masked.spans) };
+        return { ...job, text: unmask(clean.text, masked.spans), verbatim: unmask(seg.text, masked.spans) };
       }
       const local = localMask(clean.text, masked);
       unknown.push(...this.tokenizer.encode(local.text).unknownWords);
@@ -368,7 +368,7 @@ export class RewriteEngine {
       const budget = targetBudget(ids.length, m.lengths.maxTarget, m.lengths.targetBudget);
       const source = [o.taskId, ...ids, m.tokens.sep];
       const anchors = anchorsOf(words, budget);
-      return { ...job, text: local.text, source, words, kinds, anchors, budget, L: source.length + budget };
+      return { ...job, text: unmask(clean.text, masked.spans), source, words, kinds, anchors, budget, L: source.length + budget };
     });
     if (controls > 0) {
       warnings.push(
@@ -586,26 +586,6 @@ interface Prepared {
   segments: Segment[];
   jobs: Job[];
   warnings: string[];
-}
-
-/**
- * Where each protected span's placeholder is held in the target: at its own index in the source, so a candidate that
- * copies the source's frame finds it where it left it (docs/engine.md, "Protected spans"). The target is longer than
- * the source (ratio ≥ 1), so it fits; if a budget were shorter, the anchors are pushed back to fit, in order.
- */
-export function anchorsOf(words: readonly SourceWord[], budget: number): TargetAnchor[] {
-  const anchors: TargetAnchor[] = [];
-  let pos = 0;
-  for (const w of words) {
-    if (w.span !== undefined) {
-      anchors.push({ pos, id: w.ids[0] });
-    }
-    pos += w.ids.length;
-  }
-  for (let k = anchors.length - 1, limit = budget - 1; k >= 0; k--, limit--) {
-    anchors[k].pos = Math.max(0, Math.min(anchors[k].pos, limit));
-  }
-  return anchors;
 }
 
 function checkInt(name: string, v: unknown, min: number, max: number): void {

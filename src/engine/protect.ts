@@ -4,6 +4,8 @@
  * as pure functions over the text, and the masking that hides each one behind a one-character marker while the text
  * is segmented. docs/engine.md ("Protected spans") says how the model is made to keep them.
  */
+import type { TargetAnchor } from './batch';
+import type { SourceWord } from './copyRestore';
 
 export type SpanKind =
   | 'fenced-code'
@@ -217,4 +219,24 @@ export function localMask(piece: string, whole: Masked): Masked {
     return String.fromCharCode(MARKER_BASE + spans.length - 1);
   });
   return { text, spans, kinds };
+}
+
+/**
+ * Where each protected span's placeholder is held in the target: at its own index in the source, so a candidate that
+ * copies the source's frame finds it where it left it (docs/engine.md, "Protected spans"). The target is longer than
+ * the source (ratio ≥ 1), so it fits; if a budget were shorter, the anchors are pushed back to fit, in order.
+ */
+export function anchorsOf(words: readonly SourceWord[], budget: number): TargetAnchor[] {
+  const anchors: TargetAnchor[] = [];
+  let pos = 0;
+  for (const w of words) {
+    if (w.span !== undefined) {
+      anchors.push({ pos, id: w.ids[0] });
+    }
+    pos += w.ids.length;
+  }
+  for (let k = anchors.length - 1, limit = budget - 1; k >= 0; k--, limit--) {
+    anchors[k].pos = Math.max(0, Math.min(anchors[k].pos, limit));
+  }
+  return anchors;
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { findProtectedSpans, localMask, mask, onlyProtected, unmask } from '../../src/engine/protect';
+import { anchorsOf, findProtectedSpans, localMask, mask, onlyProtected, unmask } from '../../src/engine/protect';
 import { SPAN_CASES } from '../fixtures/spanCases';
 
 const found = (t: string) => findProtectedSpans(t).map((s) => [s.kind, t.slice(s.start, s.end)]);
@@ -62,5 +62,23 @@ describe('engine/protect', () => {
     assert.equal(onlyProtected('\uE000'), true);
     assert.equal(onlyProtected(' \uE000, \uE001.'), true);
     assert.equal(onlyProtected('\uE000 and'), false);
+  });
+
+  it('holds each placeholder at its own source index, pushed back in order when the target is shorter', () => {
+    const w = (ids: number[], span?: number) => ({ ids, form: '', gap: ' ', span, sentenceInitial: false });
+    // Source pieces: [5] [9 ##] [P0] [7] [P1] → placeholders at indices 3 and 5.
+    const words = [w([5]), w([9, 10]), w([100], 0), w([7]), w([101], 1)];
+    assert.deepEqual(anchorsOf(words, 12), [
+      { pos: 3, id: 100 },
+      { pos: 5, id: 101 },
+    ]);
+    assert.deepEqual(anchorsOf(words, 5), [
+      { pos: 3, id: 100 },
+      { pos: 4, id: 101 },
+    ]);
+    assert.deepEqual(anchorsOf(words, 4), [
+      { pos: 2, id: 100 },
+      { pos: 3, id: 101 },
+    ]);
   });
 });
