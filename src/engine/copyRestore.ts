@@ -20,28 +20,12 @@ export interface SourceWord {
   sentenceInitial: boolean;
 }
 
-const CJK: [number, number][] = [
-  [0x4e00, 0x9fff],
-  [0x3400, 0x4dbf],
-  [0x20000, 0x2a6df],
-  [0x2a700, 0x2b73f],
-  [0x2b740, 0x2b81f],
-  [0x2b820, 0x2ceaf],
-  [0xf900, 0xfaff],
-  [0x2f800, 0x2fa1f],
-];
-
-/** BERT's punctuation: ASCII symbols and Unicode's P* categories. Private-use markers split like punctuation. */
-function splitsAlone(ch: string): boolean {
-  const cp = ch.codePointAt(0)!;
-  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) {
-    return true;
-  }
-  if (cp >= 0xe000 && cp <= 0xf8ff) {
-    return true;
-  }
-  return /\p{P}/u.test(ch) || CJK.some(([a, b]) => cp >= a && cp <= b);
-}
+/** Characters BERT's pre-tokenizer makes words of their own: ASCII symbols, Unicode punctuation, CJK ideographs;
+ * and the private-use markers of protected spans (protect.ts). */
+const ALONE =
+  '!-\\/:-@\\[-`{-~\\p{P}\\uE000-\\uF8FF\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uF900-\\uFAFF' +
+  '\\u{20000}-\\u{2A6DF}\\u{2A700}-\\u{2B73F}\\u{2B740}-\\u{2B81F}\\u{2B820}-\\u{2CEAF}\\u{2F800}-\\u{2FA1F}';
+const PRE_TOKEN = new RegExp(`[${ALONE}]|[^\\s${ALONE}]+`, 'gu');
 
 /**
  * The words of `text` as BERT's pre-tokenizer cuts them (at whitespace; every punctuation mark and CJK character a
@@ -49,25 +33,7 @@ function splitsAlone(ch: string): boolean {
  * the ids of encoding the text.
  */
 export function preTokenize(text: string): [number, number][] {
-  const out: [number, number][] = [];
-  let start = -1;
-  let i = 0;
-  for (const ch of text) {
-    const n = ch.length;
-    if (/\s/u.test(ch)) {
-      if (start >= 0) out.push([start, i]);
-      start = -1;
-    } else if (splitsAlone(ch)) {
-      if (start >= 0) out.push([start, i]);
-      out.push([i, i + n]);
-      start = -1;
-    } else if (start < 0) {
-      start = i;
-    }
-    i += n;
-  }
-  if (start >= 0) out.push([start, i]);
-  return out;
+  return [...text.matchAll(PRE_TOKEN)].map((m) => [m.index, m.index + m[0].length]);
 }
 
 const SENTENCE_END = /[.!?]["'”’)\]]*$/u;

@@ -347,6 +347,7 @@ export class RewriteEngine {
     let truncated = 0;
     const root = new Rng(o.seed);
     let controls = 0;
+    const wordIds = new Map<string, number[]>();
     const jobs: Job[] = segments.map((seg, s) => {
       const clean = stripControlChars(seg.text);
       controls += clean.removed;
@@ -356,7 +357,7 @@ export class RewriteEngine {
       }
       const local = localMask(clean.text, masked);
       unknown.push(...this.tokenizer.encode(local.text).unknownWords);
-      let words = this.sourceWordsOf(local.text, local.spans);
+      let words = this.sourceWordsOf(local.text, local.spans, wordIds);
       let ids = words.flatMap((w) => w.ids);
       if (ids.length > maxTokens) {
         truncated++;
@@ -506,8 +507,16 @@ export class RewriteEngine {
    * The source words of a segment (masked: marker k is span k) with a placeholder token for each span: distinct
    * tokens of the tokenizer's placeholder pool that the segment's own words do not use.
    */
-  private sourceWordsOf(text: string, spans: readonly string[]): SourceWord[] {
-    const encode = (w: string): number[] => this.tokenizer.encodeIds(w);
+  private sourceWordsOf(text: string, spans: readonly string[], cache: Map<string, number[]>): SourceWord[] {
+    // Words repeat (the, a, punctuation): one tokenizer call per distinct word of the text.
+    const encode = (w: string): number[] => {
+      let ids = cache.get(w);
+      if (!ids) {
+        ids = this.tokenizer.encodeIds(w);
+        cache.set(w, ids);
+      }
+      return ids;
+    };
     const words = sourceWords(text, encode, spans, new Array<number>(spans.length).fill(-1));
     const used = new Set(words.flatMap((w) => (w.span === undefined ? w.ids : [])));
     const pool = this.tokenizer.placeholderPool.filter((id) => !used.has(id));

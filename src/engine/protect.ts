@@ -46,33 +46,34 @@ const FILE_EXT =
   '(?:ts|tsx|js|jsx|mjs|cjs|json|jsonl|md|py|ipynb|txt|yml|yaml|toml|ini|cfg|sh|bash|ps1|bat|c|h|cc|cpp|hpp|rs|go|java|kt|rb|php|cs|swift|html|css|scss|xml|csv|tsv|sql|lock|log|pdf|png|jpe?g|gif|svg|tex|bib|onnx|bin|pt|zip|gz|tar|vsix|exe|dll|so|dylib|env)';
 
 /**
- * The finders, in priority order: a later one never takes characters an earlier one took. Each regex has the `g`,
- * `u` and (where it matters) `s` flags; group 1, when present, is the part of the match that is the span.
+ * The finders, in priority order: a later one never takes characters an earlier one took. Repetitions are bounded
+ * (a label of 63 characters, a path part of 255, ten dots…) so that a pathological input like "a.a.a.…" costs time
+ * linear in its length instead of quadratic.
  */
 const FINDERS: { kind: SpanKind; re: RegExp }[] = [
   // Fenced code: from a line that starts with ``` or ~~~ to the line that closes it (or the end of the text).
   { kind: 'fenced-code', re: /^[ \t]*(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:\n[ \t]*\1[ \t]*(?=\n|$)|$(?![\s\S]))/gmu },
   // Inline code: a run of backticks to the next run of the same length.
-  { kind: 'inline-code', re: /(`+)(?!`)[\s\S]+?(?<!`)\1(?!`)/gu },
+  { kind: 'inline-code', re: /(`+)(?!`)[\s\S]{1,1000}?(?<!`)\1(?!`)/gu },
   // Display and inline math: $$…$$, \[…\], \(…\), and $…$ by pandoc's rule (no space inside the dollars, no digit
   // right after the closing one), so "$4,250 and $5" is two amounts, not a formula.
-  { kind: 'math', re: /\$\$[\s\S]+?\$\$|\\\[[\s\S]+?\\\]|\\\([\s\S]+?\\\)|\$(?=\S)(?:\\\$|[^$\n])+?(?<=\S)\$(?!\d)/gu },
+  { kind: 'math', re: /\$\$[\s\S]+?\$\$|\\\[[\s\S]+?\\\]|\\\([\s\S]+?\\\)|\$(?=\S)(?:\\\$|[^$\n]){1,500}?(?<=\S)\$(?!\d)/gu },
   // Windows paths before LaTeX, whose commands also start with a backslash.
   { kind: 'path', re: new RegExp(`${L}[A-Za-z]:\\\\(?:[\\w.@+-]+\\\\)*[\\w.@+-]*[\\w@+-]`, 'gu') },
   // LaTeX commands with their optional and braced arguments (one level of nested braces), and escaped symbols.
   { kind: 'latex', re: /\\[A-Za-z]+\*?(?:\s*\[[^\]\n]*\]|\s*\{(?:[^{}]|\{[^{}]*\})*\})*|\\[%&#_{}$~^\\,;!]/gu },
   // HTML tags and comments (the text between tags is prose and is rewritten).
-  { kind: 'html', re: /<!--[\s\S]*?-->|<\/?[A-Za-z][A-Za-z0-9-]*(?:\s+[^<>]*?)?\s*\/?>/gu },
+  { kind: 'html', re: /<!--[\s\S]*?-->|<\/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,1000})?\/?>/gu },
   // Markdown links and images: `[` (or `![`) opens, `](target)` / `][ref]` closes; the text between is rewritten.
   { kind: 'link-open', re: /!?\[(?=[^\]\n]+\](?:\([^)\s]*(?:\s+"[^"]*")?\)|\[[^\]\n]*\]))/gu },
   { kind: 'link-target', re: /\](?:\([^)\s]*(?:\s+"[^"]*")?\)|\[[^\]\n]*\])/gu },
   // E-mail addresses before addresses, whose bare-domain form would take the part after the @.
-  { kind: 'email', re: new RegExp(`${L}[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)+${R}`, 'gu') },
+  { kind: 'email', re: new RegExp(`${L}[\\p{L}\\p{N}._%+-]{1,64}@[\\p{L}\\p{N}-]{1,63}(?:\\.[\\p{L}\\p{N}-]{1,63}){1,10}${R}`, 'gu') },
   // Addresses: with a scheme, starting with www., or a bare domain with a common TLD; trailing punctuation is prose.
   {
     kind: 'url',
     re: new RegExp(
-      `<?(?:(?:https?|ftp|file)://|mailto:|www\\.)[^\\s<>"]*[^\\s<>".,;:!?'’)\\]]|${L}[a-z0-9-]+(?:\\.[a-z0-9-]+)*\\.${TLD}(?:/[^\\s<>"]*[^\\s<>".,;:!?'’)\\]])?${R}`,
+      `<?(?:(?:https?|ftp|file)://|mailto:|www\\.)[^\\s<>"]*[^\\s<>".,;:!?'’)\\]]|${L}[a-z0-9-]{1,63}(?:\\.[a-z0-9-]{1,63}){0,10}\\.${TLD}(?:/[^\\s<>"]*[^\\s<>".,;:!?'’)\\]])?${R}`,
       'giu',
     ),
   },
@@ -99,10 +100,10 @@ const FINDERS: { kind: SpanKind; re: RegExp }[] = [
     kind: 'path',
     re: new RegExp(
       [
-        `${L}(?:~|\\.{1,2})?/(?:[\\w.@+-]+/)*[\\w.@+-]*[\\w@+-]`,
-        `${L}[\\w.@+-]+(?:/[\\w.@+-]+){2,}${R}`,
-        `${L}[\\w.@+-]+/[\\w@+-]+\\.${FILE_EXT}${R}`,
-        `${L}[\\w@+-]+(?:\\.[\\w@+-]+)*\\.${FILE_EXT}${R}`,
+        `${L}(?:~|\\.{1,2})?/(?:[\\w.@+-]{1,255}/){0,30}[\\w.@+-]{0,255}[\\w@+-]`,
+        `${L}[\\w.@+-]{1,255}(?:/[\\w.@+-]{1,255}){2,30}${R}`,
+        `${L}[\\w.@+-]{1,255}/[\\w@+-]{1,255}\\.${FILE_EXT}${R}`,
+        `${L}[\\w@+-]{1,255}(?:\\.[\\w@+-]{1,255}){0,10}\\.${FILE_EXT}${R}`,
       ].join('|'),
       'gu',
     ),
@@ -111,7 +112,7 @@ const FINDERS: { kind: SpanKind; re: RegExp }[] = [
   {
     kind: 'version',
     re: new RegExp(
-      `${L}(?:v\\d+(?:\\.\\d+)*|\\d+\\.\\d+\\.\\d+(?:\\.\\d+)*)(?:-[0-9A-Za-z]+(?:\\.[0-9A-Za-z]+)*)?(?:\\+[0-9A-Za-z]+(?:\\.[0-9A-Za-z]+)*)?${R}`,
+      `${L}(?:v\\d{1,9}(?:\\.\\d{1,9}){0,5}|\\d{1,9}\\.\\d{1,9}\\.\\d{1,9}(?:\\.\\d{1,9}){0,5})(?:-[0-9A-Za-z]+(?:\\.[0-9A-Za-z]+)*)?(?:\\+[0-9A-Za-z]+(?:\\.[0-9A-Za-z]+)*)?${R}`,
       'gu',
     ),
   },

@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RewriteEngine } from '../../src/engine';
+import { preTokenize } from '../../src/engine/copyRestore';
+import { Tokenizer } from '../../src/engine/tokenizer';
 import { SPAN_CASES } from '../fixtures/spanCases';
 
 /** The shipped model: the spans must survive what it really writes, not what a test model writes. */
@@ -27,6 +29,14 @@ describe('engine protected spans, rewritten by models/default', function () {
   });
   after(async () => {
     await engine?.dispose();
+  });
+
+  it('the shipped tokenizer gives each preTokenize word alone the ids it gives it inside the text', async () => {
+    const tok = await Tokenizer.load(MODEL, 1);
+    for (const text of [...SPAN_CASES.map((c) => c.text), "Zürich, café, Škoda — “quoted” 中文 don't… 😀 e.g. $4,250"]) {
+      const alone = preTokenize(text).flatMap(([s, e]) => tok.encodeIds(text.slice(s, e)));
+      assert.deepEqual(alone, tok.encodeIds(text), text);
+    }
   });
 
   it('every span of the table comes back byte-identical and in order in every candidate', async () => {
