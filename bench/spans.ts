@@ -3,6 +3,7 @@
  *
  *   node out/bench/spans.js [--engine DIR] [--model DIR] [--runs N] ["text"]
  *   node out/bench/spans.js --pools
+ *   node out/bench/spans.js --table
  *
  * Loads the model on the CPU with 2 threads, rewrites once to warm up, then N times (seeds 1..N, 8 candidates,
  * 10 steps) and prints the medians of `timings.total`, of the CPU time of the process (all threads) and of
@@ -12,7 +13,12 @@
  * `--pools` compares placeholder choices instead: the tokenizer's pool (the rarest whole words) against words of
  * middling (ids 6,000–9,000) and high frequency (1,500–4,000), by the share of rare word pieces (id ≥ 12,000) in the
  * candidates of POOL_TEXTS × seeds 1–2 — does a rare placeholder make the model write more rare garbage around it?
+ *
+ * `--table` rewrites test/fixtures/protected-spans.json as its test does (8 candidates, seed = row, every third row
+ * simplified) twice: with the placeholders anchored in the target, and with them only in the source (the model left
+ * to copy them), and counts the candidates dropped for losing a span.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import type { RewriteEngine as Engine } from '../src/engine';
 
@@ -64,6 +70,30 @@ async function comparePools(engine: Engine, model: string): Promise<void> {
   }
 }
 
+async function rewriteTable(engine: Engine, root: string): Promise<void> {
+  const table = path.join(root, 'test', 'fixtures', 'protected-spans.json');
+  const cases = (JSON.parse(fs.readFileSync(table, 'utf8')) as { cases: { text: string }[] }).cases;
+  // The pipeline calls protect.anchorsOf through the module object, so replacing it there turns anchoring off.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const protect = require(path.join(root, 'out', 'src', 'engine', 'protect.js')) as { anchorsOf: (...a: unknown[]) => unknown };
+  const anchored = protect.anchorsOf;
+  for (const [name, fn] of [
+    ['anchored', anchored],
+    ['copied only', () => []],
+  ] as const) {
+    protect.anchorsOf = fn;
+    let shown = 0;
+    let dropped = 0;
+    for (const [i, c] of cases.entries()) {
+      const r = await engine.rewrite(c.text, { task: i % 3 === 2 ? 'simplify' : 'paraphrase', candidates: 8, steps: 10, seed: i });
+      shown += r.droppedCandidates === 8 ? 0 : r.candidates.length;
+      dropped += r.droppedCandidates;
+    }
+    console.log(`${name}: ${cases.length} inputs, ${shown} candidates shown, ${dropped} dropped`);
+  }
+  protect.anchorsOf = anchored;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const opt = (name: string, fallback: string): string => {
@@ -75,12 +105,13 @@ async function main(): Promise<void> {
   const model = path.resolve(opt('model', path.join(root, 'models', 'default')));
   const runs = Number(opt('runs', '7'));
   const pools = args.includes('--pools');
+  const table = args.includes('--table');
   const text = args[0] ?? EXAMPLE;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the engine of the build named by --engine
   const { RewriteEngine } = require(engineDir) as { RewriteEngine: typeof Engine };
   const engine = await RewriteEngine.load(model, { executionProvider: 'cpu', threads: 2 });
-  if (pools) {
-    await comparePools(engine, model);
+  if (pools || table) {
+    await (pools ? comparePools(engine, model) : rewriteTable(engine, root));
     await engine.dispose();
     return;
   }
