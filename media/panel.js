@@ -140,6 +140,8 @@
         sec.appendChild(div);
       }
       for (const w of it.warnings || []) sec.appendChild(el('p', 'warning', w));
+      if (it.droppedCandidates)
+        sec.appendChild(el('p', 'warning dropped', `${it.droppedCandidates} dropped: lost a protected span (link, code, number…)`));
       if (it.candidates.length) {
         const list = el('ul', 'candidates');
         list.id = `list-${i}`;

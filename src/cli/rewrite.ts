@@ -20,8 +20,8 @@ options:
   --seed S             seed for reproducible candidates (default: random)
   --provider P         auto|cpu|cuda|dml|webgpu|coreml (default auto)
   --threads N          onnxruntime intra-op threads (default: onnxruntime's choice)
-  --json               print {"candidates":[{"text","mbrScore"}],"mbrIndex","diversity","timings",
-                       "executionProvider","warnings"}
+  --json               print {"candidates":[{"text","mbrScore"}],"mbrIndex","droppedCandidates","diversity",
+                       "timings","executionProvider","warnings"}
   --verbose            log the execution-provider choice to stderr
   -h, --help           this help
 `;
@@ -72,6 +72,7 @@ export function toJson(r: RewriteResult): Record<string, unknown> {
   return {
     candidates: r.candidates.map((c) => ({ text: c.text, mbrScore: c.mbrScore })),
     mbrIndex: r.mbrIndex,
+    droppedCandidates: r.droppedCandidates,
     diversity: r.diversity,
     timings: r.timings,
     executionProvider: r.executionProvider,
@@ -93,6 +94,11 @@ export function formatHuman(r: RewriteResult): string {
   }
   const d = r.diversity;
   lines.push('');
+  if (r.droppedCandidates > 0) {
+    lines.push(
+      `${r.droppedCandidates} candidate${r.droppedCandidates === 1 ? '' : 's'} dropped: lost a protected span (link, code, number…)`,
+    );
+  }
   lines.push(`diversity: self-BLEU ${fmt(d.selfBleu)} (lower = more diverse), div-4 ${fmt(d.div4)}, dist-1 ${fmt(d.dist1)}`);
   const t = r.timings;
   lines.push(

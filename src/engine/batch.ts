@@ -11,6 +11,16 @@ export interface BatchJob {
   source: readonly number[];
   /** The job's stream; candidate k draws from `rng.child(k)`. */
   rng: Rng;
+  /**
+   * Target tokens held fixed like the source (protected spans' placeholders): `pos` counts from the first target
+   * slot. They start clean, the anchor writes them back after every update, and rounding is overruled there.
+   */
+  anchors?: readonly TargetAnchor[];
+}
+
+export interface TargetAnchor {
+  pos: number;
+  id: number;
 }
 
 export interface BatchShape {
@@ -29,6 +39,8 @@ export interface StartState {
   clean: Float32Array;
   /** x_T: the clean source, then the target part's starting noise. */
   xT: Float32Array;
+  /** Absolute positions, per row, of the target anchors (their clean embeddings are in `clean` too). */
+  fixed: number[][];
 }
 
 /**
@@ -58,8 +70,9 @@ export function startState(
   const sa = Math.sqrt(noise.alphaBarT);
   const sn = Math.sqrt(1 - noise.alphaBarT);
   const absorbRow = noise.vocabSize * d;
+  const fixed: number[][] = [];
   for (let j = 0; j < jobs.length; j++) {
-    const { source, rng: jobRng } = jobs[j];
+    const { source, rng: jobRng, anchors = [] } = jobs[j];
     const S = source.length;
     for (let k = 0; k < N; k++) {
       const r = j * N + k;
@@ -92,9 +105,26 @@ export function startState(
           }
         }
       }
+      // Anchored target tokens start clean (the noise above was drawn for them anyway, so the other positions'
+      // noise does not depend on where the anchors are).
+      const rowFixed: number[] = [];
+      for (const a of anchors) {
+        const p = S + a.pos;
+        if (p >= L) {
+          throw new Error(`target anchor at ${a.pos} is outside the ${L - S} target slots`);
+        }
+        const e = embeddings.subarray(a.id * d, a.id * d + d);
+        clean.set(e, base + p * d);
+        if (noise.centred) {
+          for (let i = 0; i < d; i++) clean[base + p * d + i] -= embeddings[absorbRow + i];
+        }
+        xT.set(clean.subarray(base + p * d, base + p * d + d), base + p * d);
+        rowFixed.push(p);
+      }
+      fixed.push(rowFixed);
     }
   }
-  return { srcLen, clean, xT };
+  return { srcLen, clean, xT, fixed };
 }
 
 /** x + sign·c at every position (in place; c is one d-vector): between x and the centred y = x − c. */
@@ -106,11 +136,14 @@ export function shiftRows(x: Float32Array, c: Float32Array, sign: 1 | -1): Float
   return x;
 }
 
-/** Writes every row's clean source back into `x` (in place): the source is never noised. */
+/** Writes every row's clean source and target anchors back into `x` (in place): they are never noised. */
 export function anchorSources(x: Float32Array, s: StartState, rowLen: number, d: number): void {
   for (let r = 0; r < s.srcLen.length; r++) {
     const base = r * rowLen;
     x.set(s.clean.subarray(base, base + s.srcLen[r] * d), base);
+    for (const p of s.fixed[r] ?? []) {
+      x.set(s.clean.subarray(base + p * d, base + p * d + d), base + p * d);
+    }
   }
 }
 
@@ -135,20 +168,31 @@ export function targetWindow(
   return { win, minS, W };
 }
 
-/** Each row's target token ids from the rounded window [B, W]: from its own target start up to [SEP] or [PAD]. */
+/**
+ * Each row's target token ids from the rounded window [B, W]: from its own target start up to [SEP] or [PAD].
+ * `anchors(r)` gives row r's target anchors: their tokens are what was anchored whatever rounding said, and a [SEP]
+ * or [PAD] before the last of them does not end the row (it is left out), so no anchored token is cut off.
+ */
 export function targetIds(
   tokens: ArrayLike<number | bigint>,
   srcLen: Int32Array,
   window: { minS: number; W: number },
   stop: { sep: number; pad: number },
+  anchors: (row: number) => readonly TargetAnchor[] = () => [],
 ): number[][] {
   const { minS, W } = window;
   const rows: number[][] = [];
   for (let r = 0; r < srcLen.length; r++) {
     const ids: number[] = [];
-    for (let p = srcLen[r] - minS; p < W; p++) {
-      const id = Number(tokens[r * W + p]);
-      if (id === stop.sep || id === stop.pad) break;
+    const start = srcLen[r] - minS;
+    const forced = new Map(anchors(r).map((a) => [a.pos, a.id]));
+    const last = Math.max(-1, ...forced.keys());
+    for (let p = start; p < W; p++) {
+      const id = forced.get(p - start) ?? Number(tokens[r * W + p]);
+      if (id === stop.sep || id === stop.pad) {
+        if (p - start < last) continue;
+        break;
+      }
       ids.push(id);
     }
     rows.push(ids);

@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { RewriteInputError, throwIfAborted } from './errors';
-import { anchorSources, shiftRows, startState, targetIds, targetWindow, type BatchShape } from './batch';
+import { anchorSources, shiftRows, startState, targetIds, targetWindow, type BatchShape, type TargetAnchor } from './batch';
+import { renderCandidate, sourceWords, type SourceWord } from './copyRestore';
 import {
   ModelPackageError,
   checkGraphInterfaces,
@@ -23,7 +24,8 @@ import { dpmSolverPlusPlus } from './sampler/dpmSolver';
 import { DiscreteVpSchedule, sqrtAlphasCumprod } from './schedule';
 import { joinSegments, splitSegments, type Segment } from './segment';
 import { GraphLoadError, createSessions, firstLine, ort, type ModelSessions } from './session';
-import { restoreCase, stripControlChars, targetBudget } from './text';
+import { anchorsOf, localMask, mask, onlyProtected, unmask, type SpanKind } from './protect';
+import { stripControlChars, targetBudget } from './text';
 import { Tokenizer, unknownWordsWarning } from './tokenizer';
 import type {
   Candidate,
@@ -71,15 +73,23 @@ export interface ResolvedOptions {
 
 /** One piece of source text to rewrite: N candidates sampled together. */
 interface Job {
-  /** The clean text of the segment (for casing restoration). */
+  /** The clean text of the segment (what `plan` shows). */
   text: string;
+  /** Set when the segment has nothing to rewrite (only protected spans and punctuation): every candidate is this. */
+  verbatim?: string;
   /** [TASK] ids [SEP]. */
   source: number[];
+  /** The source's words as written, with the spans' placeholders (copyRestore.ts). */
+  words: SourceWord[];
+  /** The kind of each of the segment's protected spans. */
+  kinds: SpanKind[];
+  /** Where each span's placeholder is held in the target. */
+  anchors: TargetAnchor[];
   budget: number;
   L: number;
   rng: Rng;
-  /** One text per candidate, once its batch has run. */
-  outputs: string[];
+  /** One text per candidate once its batch has run; null where the candidate lost a protected span. */
+  outputs: (string | null)[];
 }
 
 interface Clock {
@@ -169,7 +179,7 @@ export class RewriteEngine {
     const o = this.resolveOptions({ task, seed: 0 });
     return this.prepareText(text, o, 0).jobs.map((j) => ({
       text: j.text,
-      sourceTokens: j.source.length - 2,
+      sourceTokens: Math.max(0, j.source.length - 2),
       budget: j.budget,
       L: j.L,
     }));
@@ -229,6 +239,11 @@ export class RewriteEngine {
     const segments = prep.jobs.length;
     for (let s = 0; s < segments; s++) {
       throwIfAborted(opts.signal);
+      const verbatim = prep.jobs[s].verbatim;
+      if (verbatim !== undefined) {
+        prep.jobs[s].outputs = new Array<string>(o.candidates).fill(verbatim);
+        continue;
+      }
       const r = await this.runJobs([prep.jobs[s]], o, opts.signal, (step, steps) =>
         opts.onProgress?.({ segment: s, segments, step, steps }),
       );
@@ -259,6 +274,10 @@ export class RewriteEngine {
     const byL = new Map<number, { job: Job; text: number }[]>();
     preps.forEach((p, i) => {
       for (const job of p.jobs) {
+        if (job.verbatim !== undefined) {
+          job.outputs = new Array<string>(o.candidates).fill(job.verbatim);
+          continue;
+        }
         const g = byL.get(job.L) ?? [];
         g.push({ job, text: i });
         byL.set(job.L, g);
@@ -320,25 +339,38 @@ export class RewriteEngine {
     }
     const m = this.pkg.manifest;
     const maxTokens = m.lengths.maxSource - 2;
-    const segments = splitSegments(text, maxTokens, (s) => this.tokenizer.count(s));
+    // Protected spans become one marker character each before anything else looks at the text (protect.ts).
+    const masked = mask(text);
+    const markers = (s: string): number => (s.match(/[\uE000-\uF8FF]/gu) ?? []).length;
+    const segments = splitSegments(masked.text, maxTokens, (s) => this.tokenizer.count(s) + markers(s));
     const warnings: string[] = [];
     const unknown: string[] = [];
     let truncated = 0;
     const root = new Rng(o.seed);
     let controls = 0;
+    const wordIds = new Map<string, number[]>();
     const jobs: Job[] = segments.map((seg, s) => {
       const clean = stripControlChars(seg.text);
       controls += clean.removed;
-      const enc = this.tokenizer.encode(clean.text);
-      unknown.push(...enc.unknownWords);
-      let ids = enc.ids;
+      const job = { source: [], words: [], kinds: [], anchors: [], budget: 0, L: 0, rng: root.child(s), outputs: [] };
+      if (onlyProtected(clean.text)) {
+        return { ...job, text: unmask(clean.text, masked.spans), verbatim: unmask(seg.text, masked.spans) };
+      }
+      const local = localMask(clean.text, masked);
+      unknown.push(...this.tokenizer.encode(local.text).unknownWords);
+      let words = this.sourceWordsOf(local.text, local.spans, wordIds);
+      let ids = words.flatMap((w) => w.ids);
       if (ids.length > maxTokens) {
         truncated++;
+        let n = 0;
+        words = words.filter((w) => (n += w.ids.length) <= maxTokens);
         ids = ids.slice(0, maxTokens);
       }
+      const kinds = local.kinds.slice(0, words.filter((w) => w.span !== undefined).length);
       const budget = targetBudget(ids.length, m.lengths.maxTarget, m.lengths.targetBudget);
       const source = [o.taskId, ...ids, m.tokens.sep];
-      return { text: clean.text, source, budget, L: source.length + budget, rng: root.child(s), outputs: [] };
+      const anchors = anchorsOf(words, budget);
+      return { ...job, text: unmask(clean.text, masked.spans), source, words, kinds, anchors, budget, L: source.length + budget };
     });
     if (controls > 0) {
       warnings.push(
@@ -355,7 +387,7 @@ export class RewriteEngine {
           'limit and were cut at that limit',
       );
     }
-    return { segments, jobs, warnings };
+    return { original: text, segments, jobs, warnings };
   }
 
   /** Samples every candidate of `jobs` (all of the same L) in one batch: each job's N texts, and the time spent. */
@@ -364,7 +396,7 @@ export class RewriteEngine {
     o: ResolvedOptions,
     signal: AbortSignal | undefined,
     onStep: (step: number, steps: number) => void,
-  ): Promise<{ outputs: string[][]; clock: Clock }> {
+  ): Promise<{ outputs: (string | null)[][]; clock: Clock }> {
     const m = this.pkg.manifest;
     const shape = { N: o.candidates, L: jobs[0].L, d: this.dim };
     const { N, L, d } = shape;
@@ -427,8 +459,14 @@ export class RewriteEngine {
       x: new (ort().Tensor)('float32', window.win, [B, window.W, d]),
       embedding: this.roundingEmbedding,
     });
-    const ids = targetIds(rOut.tokens.data as BigInt64Array | Int32Array, start.srcLen, window, m.tokens);
-    const outputs = jobs.map((job, j) => ids.slice(j * N, (j + 1) * N).map((row) => restoreCase(this.tokenizer.decode(row), job.text)));
+    const ids = targetIds(
+      rOut.tokens.data as BigInt64Array | Int32Array,
+      start.srcLen,
+      window,
+      m.tokens,
+      (r) => jobs[Math.floor(r / N)].anchors,
+    );
+    const outputs = jobs.map((job, j) => ids.slice(j * N, (j + 1) * N).map((row) => this.render(row, job)));
     clock.rounding += now() - tRound;
     return { outputs, clock };
   }
@@ -478,6 +516,45 @@ export class RewriteEngine {
     };
   }
 
+  /**
+   * The source words of a segment (masked: marker k is span k) with a placeholder token for each span: distinct
+   * tokens of the tokenizer's placeholder pool that the segment's own words do not use.
+   */
+  private sourceWordsOf(text: string, spans: readonly string[], cache: Map<string, number[]>): SourceWord[] {
+    // Words repeat (the, a, punctuation): one tokenizer call per distinct word of the text.
+    const encode = (w: string): number[] => {
+      let ids = cache.get(w);
+      if (!ids) {
+        ids = this.tokenizer.encodeIds(w);
+        cache.set(w, ids);
+      }
+      return ids;
+    };
+    const words = sourceWords(text, encode, spans, new Array<number>(spans.length).fill(-1));
+    const used = new Set(words.flatMap((w) => (w.span === undefined ? w.ids : [])));
+    const pool = this.tokenizer.placeholderPool.filter((id) => !used.has(id));
+    for (const w of words) {
+      if (w.span !== undefined) {
+        // More spans than placeholders cannot happen below 128 spans per segment (a segment has at most 62 tokens).
+        w.ids = [pool[w.span % pool.length]];
+      }
+    }
+    return words;
+  }
+
+  /** One candidate's text from its target ids, or null when it lost a protected span beyond repair. */
+  private render(ids: readonly number[], job: Job): string | null {
+    const spanIds = new Map(job.words.filter((w) => w.span !== undefined).map((w) => [w.ids[0], w.span!]));
+    const r = renderCandidate(ids, job.words, {
+      decode: (x) => this.tokenizer.decode(x),
+      isContinuation: (id) => this.tokenizer.isContinuation(id),
+      spanOf: (id) => spanIds.get(id) ?? -1,
+      kinds: job.kinds,
+      unkId: this.tokenizer.unkId,
+    });
+    return 'text' in r ? r.text : null;
+  }
+
   /** Joins segment candidates, runs MBR and builds the result. */
   private finish(
     prep: Prepared,
@@ -487,13 +564,19 @@ export class RewriteEngine {
   ): RewriteResult {
     const tM = now();
     const texts: string[] = [];
+    const warnings = [...this.loadWarnings, ...prep.warnings];
     for (let k = 0; k < o.candidates; k++) {
-      texts.push(
-        joinSegments(
-          prep.segments,
-          prep.jobs.map((j) => j.outputs[k]),
-        ),
-      );
+      const parts = prep.jobs.map((j) => j.outputs[k]);
+      // A candidate that lost a protected span in any segment is not shown (copyRestore.ts renderCandidate).
+      if (parts.every((p): p is string => p !== null)) {
+        texts.push(joinSegments(prep.segments, parts));
+      }
+    }
+    const dropped = o.candidates - texts.length;
+    if (texts.length === 0) {
+      // Never offer a text that lost what had to stay: the input itself is the one candidate left.
+      texts.push(prep.original);
+      warnings.push(`all ${dropped} candidates lost a protected span (a link, code, a number…); the text is shown unchanged`);
     }
     const sel = mbrSelect(texts);
     const diversity: Diversity = diversityOf(texts);
@@ -513,12 +596,15 @@ export class RewriteEngine {
       },
       executionProvider: this.executionProvider,
       segments: prep.segments.length,
-      warnings: [...this.loadWarnings, ...prep.warnings],
+      droppedCandidates: dropped,
+      warnings,
     };
   }
 }
 
 interface Prepared {
+  /** The text as given. */
+  original: string;
   segments: Segment[];
   jobs: Job[];
   warnings: string[];

@@ -11,6 +11,7 @@ interface HfTokenizer {
   encode(text: string, opts?: { add_special_tokens?: boolean }): number[];
   decode(ids: number[], opts?: { skip_special_tokens?: boolean; clean_up_tokenization_spaces?: boolean }): string;
   all_special_tokens: string[];
+  get_vocab(): Map<string, number> | Record<string, number>;
 }
 
 export interface Encoded {
@@ -19,12 +20,37 @@ export interface Encoded {
   unknownWords: string[];
 }
 
+/** How many placeholder tokens protected spans may use (a segment has at most maxSource − 2 tokens, 62 today). */
+const PLACEHOLDER_POOL = 128;
+
 export class Tokenizer {
+  /** Each id's token (`##` marks a piece that continues a word). */
+  private readonly tokens: string[] = [];
+  /**
+   * Tokens that stand for protected spans (docs/engine.md, "Protected spans"): whole, lower-case words of four or more
+   * letters from the end of the vocabulary — WordPiece adds its rarest merges last, so these are words the model
+   * has seen little and an input seldom contains.
+   */
+  readonly placeholderPool: readonly number[];
+
   private constructor(
     private readonly hf: HfTokenizer,
     readonly unkId: number,
     private readonly specialTokens: string[],
-  ) {}
+  ) {
+    const vocab = hf.get_vocab();
+    const entries = vocab instanceof Map ? [...vocab.entries()] : Object.entries(vocab);
+    for (const [tok, id] of entries) {
+      this.tokens[id] = tok;
+    }
+    const pool: number[] = [];
+    for (let id = this.tokens.length - 1; id >= 0 && pool.length < PLACEHOLDER_POOL; id--) {
+      if (/^[a-z]{4,}$/.test(this.tokens[id] ?? '')) {
+        pool.push(id);
+      }
+    }
+    this.placeholderPool = pool;
+  }
 
   /** Loads tokenizer.json + tokenizer_config.json from `dir` (absolute or relative), never from the network. */
   static async load(dir: string, unkId: number, shownDir = dir): Promise<Tokenizer> {
@@ -71,6 +97,11 @@ export class Tokenizer {
       }
     }
     return { ids, unknownWords };
+  }
+
+  /** Whether `id` is a `##` piece that continues the previous word. */
+  isContinuation(id: number): boolean {
+    return this.tokens[id]?.startsWith('##') ?? false;
   }
 
   /** Decodes ids into clean text (special tokens stripped, word pieces joined, punctuation spacing fixed). */

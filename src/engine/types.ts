@@ -83,6 +83,12 @@ export interface RewriteResult {
   executionProvider: ExecutionProviderName;
   /** How many sentence segments the input was split into (1 when it fit the model). */
   segments: number;
+  /**
+   * Candidates sampled but not shown because they lost, repeated beyond repair or reordered a protected span (a
+   * URL, code, a number…; docs/engine.md "Protected spans"): `candidates.length` is the number asked for minus these
+   * (or 1, the input unchanged, when every candidate was dropped).
+   */
+  droppedCandidates: number;
   warnings: string[];
 }
 

@@ -24,6 +24,8 @@ export interface PanelItem {
   order: number[];
   diversity?: Diversity;
   segments?: number;
+  /** Candidates the engine dropped for losing a protected span (RewriteResult.droppedCandidates). */
+  droppedCandidates?: number;
   warnings: string[];
   /** Index of the applied candidate, once applied. */
   applied?: number;
@@ -144,6 +146,7 @@ export function reducePanel(state: PanelState | undefined, action: PanelAction):
           order: displayOrder(r.candidates, mbrIndex),
           diversity: r.diversity,
           segments: r.segments,
+          droppedCandidates: r.droppedCandidates,
           warnings: r.warnings,
         };
       });

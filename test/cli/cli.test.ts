@@ -144,7 +144,16 @@ describe('cli: diffuseq', function () {
       );
       assert.equal(r.code, 0, r.stderr);
       const j = JSON.parse(r.stdout);
-      assert.deepEqual(Object.keys(j), ['candidates', 'mbrIndex', 'diversity', 'timings', 'executionProvider', 'warnings']);
+      assert.deepEqual(Object.keys(j), [
+        'candidates',
+        'mbrIndex',
+        'droppedCandidates',
+        'diversity',
+        'timings',
+        'executionProvider',
+        'warnings',
+      ]);
+      assert.equal(j.droppedCandidates, 0);
       assert.equal(j.candidates.length, 3);
       for (const c of j.candidates) {
         assert.deepEqual(Object.keys(c), ['text', 'mbrScore']);

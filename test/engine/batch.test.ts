@@ -116,4 +116,40 @@ describe('engine/batch', () => {
       [8, 9],
     ]);
   });
+
+  it('target anchors start clean, are written back by the anchor, and leave the other noise as it was', () => {
+    const opts = { init: 'gaussian' as const, vocabSize: 4, alphaBarT: 0.01, absorbingRate: 0.5 };
+    const plain = startState([{ source: [1], rng: new Rng(4) }], { N: 1, L: 4, d: 2 }, EMB, opts);
+    const s = startState([{ source: [1], rng: new Rng(4), anchors: [{ pos: 1, id: 3 }] }], { N: 1, L: 4, d: 2 }, EMB, opts);
+    // Source row 1 = [2, 3] at position 0; target slot 1 (position 2) holds row 3 = [6, 7]; slots 0 and 2 keep their noise.
+    assert.deepEqual([...s.xT.subarray(0, 2)], [2, 3]);
+    assert.deepEqual([...s.xT.subarray(4, 6)], [6, 7]);
+    assert.deepEqual([...s.xT.subarray(2, 4)], [...plain.xT.subarray(2, 4)]);
+    assert.deepEqual([...s.xT.subarray(6, 8)], [...plain.xT.subarray(6, 8)]);
+    assert.deepEqual(s.fixed, [[2]]);
+    const x = new Float32Array(8).fill(99);
+    anchorSources(x, s, 8, 2);
+    assert.deepEqual([...x], [2, 3, 99, 99, 6, 7, 99, 99]);
+    assert.throws(
+      () => startState([{ source: [1], rng: new Rng(4), anchors: [{ pos: 3, id: 3 }] }], { N: 1, L: 4, d: 2 }, EMB, opts),
+      /target anchor at 3 is outside the 3 target slots/,
+    );
+  });
+
+  it('anchored tokens overrule rounding, and a [SEP]/[PAD] before the last anchor is skipped instead of ending the row', () => {
+    const srcLen = Int32Array.of(1);
+    const w = { minS: 1, W: 6 };
+    // Rounding said: 7, [SEP], 9, [PAD], 5, [SEP]; the anchor puts 8 at slot 3 (where [PAD] was).
+    const tokens = Int32Array.of(7, 2, 9, 0, 5, 2);
+    assert.deepEqual(targetIds(tokens, srcLen, w, { sep: 2, pad: 0 }), [[7]]);
+    assert.deepEqual(
+      targetIds(tokens, srcLen, w, { sep: 2, pad: 0 }, () => [{ pos: 3, id: 8 }]),
+      [[7, 9, 8, 5]],
+    );
+    // An anchor on slot 0 overrules what rounding put there.
+    assert.deepEqual(
+      targetIds(tokens, srcLen, w, { sep: 2, pad: 0 }, () => [{ pos: 0, id: 4 }]),
+      [[4]],
+    );
+  });
 });

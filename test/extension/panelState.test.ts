@@ -91,6 +91,17 @@ describe('extension/panelState', () => {
     assert.deepEqual(done().items[0].order, [1, 2, 0]);
   });
 
+  it('each item carries how many candidates the engine dropped for losing a protected span', () => {
+    const s = reducePanel(started(['a `b` c']), {
+      type: 'results',
+      runId: 1,
+      results: [{ ...fakeResult('a `b` c', { task: 'paraphrase', candidates: 2 }), droppedCandidates: 6 }],
+      elapsedMs: 1,
+    })!;
+    assert.equal(s.items[0].droppedCandidates, 6);
+    assert.equal(s.items[0].candidates.length, 2);
+  });
+
   it('move walks all candidates in display order, item-major, and stops at the ends', () => {
     let s = done();
     assert.deepEqual(positions(s), [
