@@ -2,6 +2,7 @@
  * The rewriting pipeline: text → segments → token ids → N noisy candidates in one batch → DPM-Solver++ (or DDPM)
  * with the ONNX denoiser → rounding → text → MBR choice. See docs/engine.md.
  */
+import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -26,6 +27,7 @@ import { restoreCase, stripControlChars, targetBudget } from './text';
 import { Tokenizer, unknownWordsWarning } from './tokenizer';
 import type {
   Candidate,
+  ConstraintCounts,
   Diversity,
   EngineLoadOptions,
   ExecutionProviderName,
@@ -39,6 +41,9 @@ import type {
 } from './types';
 import { NOISE_INITS, SAMPLERS, SOLVER_VARIANTS, isOneOf } from './types';
 import { diversityOf, mbrSelect } from './mbr';
+import { constrainedArgmax, halfSquaredNorms, nearestEmbeddingScores } from './constrainedRounding';
+import { collapseRepeats, hasRepeatedWord, repeatedInInput } from './cleanup';
+import { Lexicon, pieceTableOf, wordsOf, type PieceTable } from './wordList';
 
 export const DEFAULTS = {
   candidates: 8,
@@ -47,6 +52,7 @@ export const DEFAULTS = {
   sampler: 'dpm' as SamplerName,
   noiseInit: 'gaussian' as NoiseInit,
   solverVariant: 'textbook' as SolverVariant,
+  constrain: true,
 };
 
 export const LIMITS = { candidates: { min: 1, max: 64 }, steps: { min: 1, max: 50 } };
@@ -66,6 +72,8 @@ export interface ResolvedOptions {
   noiseInit: NoiseInit;
   solverVariant: SolverVariant;
   seed: number;
+  /** Constrained rounding (with the package's word list) and repeat collapse; false = the raw argmax. */
+  constrain: boolean;
 }
 
 /** One piece of source text to rewrite: N candidates sampled together. */
@@ -77,8 +85,12 @@ interface Job {
   budget: number;
   L: number;
   rng: Rng;
+  /** The words of the source (wordList.wordsOf): words the output may use beyond the word list. */
+  sourceWords: string[];
   /** One text per candidate, once its batch has run. */
   outputs: string[];
+  /** Per candidate: invented words replaced and repeats collapsed, once its batch has run. */
+  fixes: { replaced: number; collapsed: number }[];
 }
 
 interface Clock {
@@ -95,6 +107,12 @@ export class RewriteEngine {
   private readonly roundingEmbedding: Tensor;
   private readonly schedule: DiscreteVpSchedule;
   private readonly dim: number;
+  /** Each token id's piece, for assembling words. */
+  private readonly pieceTable: PieceTable;
+  /** The package's word list; undefined for a package without one (then no word constraint). */
+  private readonly lexicon?: Lexicon;
+  /** ½‖E_v‖² of the rounding embedding (with a word list only): the constant part of the rounding scores. */
+  private readonly halfNorms?: Float32Array;
 
   private constructor(
     private readonly pkg: ModelPackage,
@@ -111,6 +129,11 @@ export class RewriteEngine {
     this.dim = dim;
     this.roundingEmbedding = new (ort().Tensor)('float32', pkg.embeddings.subarray(0, vocabSize * dim), [vocabSize, dim]);
     this.schedule = new DiscreteVpSchedule(sqrtAlphasCumprod(pkg.manifest.diffusion.steps));
+    this.pieceTable = pieceTableOf(JSON.parse(fs.readFileSync(pkg.paths.tokenizer, 'utf8')));
+    if (pkg.words) {
+      this.lexicon = new Lexicon(pkg.words);
+      this.halfNorms = halfSquaredNorms(this.roundingEmbedding.data as Float32Array, vocabSize, dim);
+    }
   }
 
   /** Loads and validates the model package in `dir` and creates the onnxruntime sessions. */
@@ -153,6 +176,28 @@ export class RewriteEngine {
   /** The tasks this model knows. */
   get tasks(): string[] {
     return Object.keys(this.pkg.manifest.tasks);
+  }
+
+  /** Whether the package has a word list (so that rounding writes only existing words). */
+  get hasWordList(): boolean {
+    return this.lexicon !== undefined;
+  }
+
+  /**
+   * The words of `text` that are neither in the word list nor among `source`'s words (words as the tokenizer
+   * assembles them, lower case); undefined for a package without a word list.
+   */
+  inventedWords(text: string, source: string): string[] | undefined {
+    const lex = this.lexicon;
+    if (!lex) return undefined;
+    const own = new Set(wordsOf(this.tokenizer.encodeIds(source), this.pieceTable));
+    return wordsOf(this.tokenizer.encodeIds(text), this.pieceTable).filter((w) => !lex.has(w) && !own.has(w));
+  }
+
+  /** Whether `text` writes a word twice in a row where `source` does not repeat that word. */
+  repeatsWord(text: string, source: string): boolean {
+    const allowed = repeatedInInput(wordsOf(this.tokenizer.encodeIds(source), this.pieceTable));
+    return hasRepeatedWord(wordsOf(this.tokenizer.encodeIds(text), this.pieceTable), allowed);
   }
 
   /** Number of word-piece tokens of `text` (without special tokens). */
@@ -213,7 +258,11 @@ export class RewriteEngine {
     } else if (!Number.isSafeInteger(seed)) {
       throw new RewriteInputError(`seed must be an integer (got ${String(seed)})`);
     }
-    return { task: task as Task, taskId: spec.id, candidates, steps, order, sampler, noiseInit, solverVariant, seed };
+    const constrain = opts.constrain ?? DEFAULTS.constrain;
+    if (typeof constrain !== 'boolean') {
+      throw new RewriteInputError(`constrain must be true or false (got ${String(constrain)})`);
+    }
+    return { task: task as Task, taskId: spec.id, candidates, steps, order, sampler, noiseInit, solverVariant, seed, constrain };
   }
 
   /** Rewrites `text` (any length: long text is split into sentences) and returns N candidates with the MBR choice. */
@@ -232,6 +281,7 @@ export class RewriteEngine {
         opts.onProgress?.({ segment: s, segments, step, steps }),
       );
       prep.jobs[s].outputs = r.outputs[0];
+      prep.jobs[s].fixes = r.fixes[0];
       clock.network += r.clock.network;
       clock.solver += r.clock.solver;
       clock.rounding += r.clock.rounding;
@@ -274,13 +324,16 @@ export class RewriteEngine {
     for (let b = 0; b < batches.length; b++) {
       throwIfAborted(opts.signal);
       const batch = batches[b];
-      const { outputs, clock } = await this.runJobs(
+      const { outputs, fixes, clock } = await this.runJobs(
         batch.map((x) => x.job),
         o,
         opts.signal,
         (step, steps) => opts.onProgress?.({ segment: b, segments: batches.length, step, steps }),
       );
-      batch.forEach((x, i) => (x.job.outputs = outputs[i]));
+      batch.forEach((x, i) => {
+        x.job.outputs = outputs[i];
+        x.job.fixes = fixes[i];
+      });
       for (const { text } of batch) {
         const share = 1 / batch.length;
         perText[text].network += clock.network * share;
@@ -337,7 +390,8 @@ export class RewriteEngine {
       }
       const budget = targetBudget(ids.length, m.lengths.maxTarget, m.lengths.targetBudget);
       const source = [o.taskId, ...ids, m.tokens.sep];
-      return { text: clean.text, source, budget, L: source.length + budget, rng: root.child(s), outputs: [] };
+      const sourceWords = wordsOf(ids, this.pieceTable);
+      return { text: clean.text, source, budget, L: source.length + budget, rng: root.child(s), sourceWords, outputs: [], fixes: [] };
     });
     if (controls > 0) {
       warnings.push(
@@ -363,7 +417,7 @@ export class RewriteEngine {
     o: ResolvedOptions,
     signal: AbortSignal | undefined,
     onStep: (step: number, steps: number) => void,
-  ): Promise<{ outputs: string[][]; clock: Clock }> {
+  ): Promise<{ outputs: string[][]; fixes: Job['fixes'][]; clock: Clock }> {
     const m = this.pkg.manifest;
     const shape = { N: o.candidates, L: jobs[0].L, d: this.dim };
     const { N, L, d } = shape;
@@ -415,9 +469,42 @@ export class RewriteEngine {
       embedding: this.roundingEmbedding,
     });
     const ids = targetIds(rOut.tokens.data as BigInt64Array | Int32Array, start.srcLen, window, m.tokens);
-    const outputs = jobs.map((job, j) => ids.slice(j * N, (j + 1) * N).map((row) => restoreCase(this.tokenizer.decode(row), job.text)));
+    const fixes: Job['fixes'][] = jobs.map(() => []);
+    const outputs = jobs.map((job, j) =>
+      ids.slice(j * N, (j + 1) * N).map((row, k) => {
+        const r = j * N + k;
+        const fixed = o.constrain
+          ? this.constrainRow(row, job, window.win.subarray((r * window.W + start.srcLen[r] - window.minS) * d))
+          : undefined;
+        fixes[j].push({ replaced: fixed?.replaced ?? 0, collapsed: fixed?.collapsed ?? 0 });
+        return restoreCase(this.tokenizer.decode(fixed?.ids ?? row), job.text);
+      }),
+    );
     clock.rounding += now() - tRound;
-    return { outputs, clock };
+    return { outputs, fixes, clock };
+  }
+
+  /**
+   * One rounded row made presentable: invented words replaced by the best-scoring real ones (with a word list) and
+   * repeated words collapsed. `x` starts at the row's first target position ([positions × d], at least as long as
+   * `ids`).
+   */
+  private constrainRow(ids: number[], job: Job, x: Float32Array): { ids: number[]; replaced: number; collapsed: number } {
+    let out = ids;
+    let replaced = 0;
+    if (this.lexicon && this.halfNorms) {
+      const scores = nearestEmbeddingScores(
+        x.subarray(0, ids.length * this.dim),
+        this.roundingEmbedding.data as Float32Array,
+        this.halfNorms,
+        this.dim,
+      );
+      const c = constrainedArgmax(ids, scores, this.pieceTable, this.lexicon.with(job.sourceWords));
+      out = c.ids;
+      replaced = c.replaced;
+    }
+    const r = collapseRepeats(out, this.pieceTable, repeatedInInput(job.sourceWords));
+    return { ids: r.ids, replaced, collapsed: r.collapsed };
   }
 
   /**
@@ -485,11 +572,23 @@ export class RewriteEngine {
     const sel = mbrSelect(texts);
     const diversity: Diversity = diversityOf(texts);
     const candidates: Candidate[] = texts.map((text, i) => ({ text, mbrScore: sel.scores[i] }));
+    const constraints: ConstraintCounts = { inventedWordsReplaced: 0, repeatsCollapsed: 0, candidatesChanged: 0 };
+    for (let k = 0; k < o.candidates; k++) {
+      let changed = false;
+      for (const j of prep.jobs) {
+        const f = j.fixes[k];
+        constraints.inventedWordsReplaced += f?.replaced ?? 0;
+        constraints.repeatsCollapsed += f?.collapsed ?? 0;
+        changed ||= (f?.replaced ?? 0) + (f?.collapsed ?? 0) > 0;
+      }
+      if (changed) constraints.candidatesChanged++;
+    }
     const mbr = now() - tM;
     return {
       candidates,
       mbrIndex: sel.index,
       diversity,
+      constraints,
       timings: {
         tokenize: t.tokenize,
         network: t.network,
