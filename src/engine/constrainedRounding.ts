@@ -2,8 +2,8 @@
  * Constrained rounding: the argmax over the rounding scores, except where the argmax pieces would assemble a word
  * that does not exist. Such a word's positions get the best-scoring pieces (by the sum of their scores) that
  * assemble only existing words: words of the tokenizer's training text or of the input (a WordCheck). Pure
- * functions over a score matrix; the engine's matrix computes its rows lazily, so only the positions of an
- * invented word cost anything (docs/engine.md).
+ * functions over a score matrix; the engine computes only the rows of invented words' positions (inventedPositions,
+ * scoresGraph.ts), so a row without one costs nothing (docs/engine.md).
  */
 import { CONTINUATION, wordSpans, type PieceTable, type WordCheck } from './wordList';
 
@@ -21,42 +21,24 @@ export function denseScores(data: Float32Array, positions: number, vocab: number
 }
 
 /**
- * The rounding graph's scores (docs/model-format.md): x_p·E_v − ½‖E_v‖², whose argmax is the nearest embedding.
- * `x` holds the positions' vectors [positions × d], `embedding` the vocabulary's [V × d]; `halfNorms` is
- * halfSquaredNorms(embedding) (computed once per model). Rows are computed when first read and kept.
+ * ½‖E_v‖² of each row of an embedding [V × d]: the rounding graph's scores (docs/model-format.md) are
+ * x·E_v − ½‖E_v‖², whose argmax is the nearest embedding; scoresGraph.ts computes them.
  */
-export function nearestEmbeddingScores(x: Float32Array, embedding: Float32Array, halfNorms: Float32Array, d: number): ScoreMatrix {
-  const V = halfNorms.length;
-  const positions = x.length / d;
-  const rows = new Map<number, Float32Array>();
-  return {
-    positions,
-    vocab: V,
-    row(p: number): Float32Array {
-      let r = rows.get(p);
-      if (!r) {
-        r = new Float32Array(V);
-        const off = p * d;
-        const xp = x.subarray(off, off + d);
-        for (let v = 0, e = 0; v < V; v++, e += d) {
-          let dot = 0;
-          for (let i = 0; i < d; i++) dot += xp[i] * embedding[e + i];
-          r[v] = dot - halfNorms[v];
-        }
-        rows.set(p, r);
-      }
-      return r;
-    },
-  };
-}
-
-/** ½‖E_v‖² of each row of an embedding [V × d]. */
 export function halfSquaredNorms(embedding: Float32Array, V: number, d: number): Float32Array {
   const out = new Float32Array(V);
   for (let v = 0; v < V; v++) {
     let s = 0;
     for (let i = v * d; i < (v + 1) * d; i++) s += embedding[i] * embedding[i];
     out[v] = s / 2;
+  }
+  return out;
+}
+
+/** The positions of `ids` inside words that `words` does not have: the score rows constrainedArgmax will read. */
+export function inventedPositions(ids: readonly number[], table: PieceTable, words: WordCheck): number[] {
+  const out: number[] = [];
+  for (const span of wordSpans(ids, table)) {
+    if (!words.has(span.word)) for (let p = span.start; p < span.end; p++) out.push(p);
   }
   return out;
 }

@@ -41,9 +41,10 @@ import type {
 } from './types';
 import { NOISE_INITS, SAMPLERS, SOLVER_VARIANTS, isOneOf } from './types';
 import { diversityOf, mbrSelect } from './mbr';
-import { constrainedArgmax, halfSquaredNorms, nearestEmbeddingScores } from './constrainedRounding';
+import { constrainedArgmax, halfSquaredNorms, inventedPositions, type ScoreMatrix } from './constrainedRounding';
+import { SCORES_GRAPH, scoresGraphBytes } from './scoresGraph';
 import { collapseRepeats, hasRepeatedWord, repeatedInInput } from './cleanup';
-import { Lexicon, pieceTableOf, wordsOf, type PieceTable } from './wordList';
+import { Lexicon, pieceTableOf, wordsOf, type PieceTable, type WordCheck } from './wordList';
 
 export const DEFAULTS = {
   candidates: 8,
@@ -111,8 +112,10 @@ export class RewriteEngine {
   private readonly pieceTable: PieceTable;
   /** The package's word list; undefined for a package without one (then no word constraint). */
   private readonly lexicon?: Lexicon;
-  /** ½‖E_v‖² of the rounding embedding (with a word list only): the constant part of the rounding scores. */
-  private readonly halfNorms?: Float32Array;
+  /** −½‖E_v‖² of the rounding embedding (with a word list only): the constant part of the rounding scores. */
+  private readonly scoreBias?: Tensor;
+  /** The rounding scores graph (scoresGraph.ts), with a word list only; created on first use. */
+  private scoresSession?: Promise<InferenceSession>;
 
   private constructor(
     private readonly pkg: ModelPackage,
@@ -132,7 +135,8 @@ export class RewriteEngine {
     this.pieceTable = pieceTableOf(JSON.parse(fs.readFileSync(pkg.paths.tokenizer, 'utf8')));
     if (pkg.words) {
       this.lexicon = new Lexicon(pkg.words);
-      this.halfNorms = halfSquaredNorms(this.roundingEmbedding.data as Float32Array, vocabSize, dim);
+      const bias = halfSquaredNorms(this.roundingEmbedding.data as Float32Array, vocabSize, dim).map((h) => -h);
+      this.scoreBias = new (ort().Tensor)('float32', bias, [vocabSize]);
     }
   }
 
@@ -354,7 +358,8 @@ export class RewriteEngine {
       return;
     }
     this.disposed = true;
-    await Promise.allSettled([this.denoiser.release(), this.rounding.release()]);
+    const scores = this.scoresSession?.then((s) => s.release());
+    await Promise.allSettled([this.denoiser.release(), this.rounding.release(), scores]);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -470,12 +475,18 @@ export class RewriteEngine {
     });
     const ids = targetIds(rOut.tokens.data as BigInt64Array | Int32Array, start.srcLen, window, m.tokens);
     const fixes: Job['fixes'][] = jobs.map(() => []);
+    const words = o.constrain && this.lexicon ? jobs.map((job) => this.lexicon!.with(job.sourceWords)) : undefined;
+    const scores = words
+      ? await this.scoreInventedPositions(
+          ids,
+          (r) => words[Math.floor(r / N)],
+          (r) => (r * window.W + start.srcLen[r] - window.minS) * d,
+          window.win,
+        )
+      : undefined;
     const outputs = jobs.map((job, j) =>
       ids.slice(j * N, (j + 1) * N).map((row, k) => {
-        const r = j * N + k;
-        const fixed = o.constrain
-          ? this.constrainRow(row, job, window.win.subarray((r * window.W + start.srcLen[r] - window.minS) * d))
-          : undefined;
+        const fixed = o.constrain ? this.constrainRow(row, job, words?.[j], scores?.[j * N + k]) : undefined;
         fixes[j].push({ replaced: fixed?.replaced ?? 0, collapsed: fixed?.collapsed ?? 0 });
         return restoreCase(this.tokenizer.decode(fixed?.ids ?? row), job.text);
       }),
@@ -485,21 +496,66 @@ export class RewriteEngine {
   }
 
   /**
-   * One rounded row made presentable: invented words replaced by the best-scoring real ones (with a word list) and
-   * repeated words collapsed. `x` starts at the row's first target position ([positions × d], at least as long as
-   * `ids`).
+   * The rounding scores of every position inside an invented word, for all rows in one call of the scores graph:
+   * per row, a ScoreMatrix whose rows at those positions are filled (undefined for a row without an invented word).
+   * `xOffset(r)` is where row r's first target position starts in `win` (its vectors follow, d values each).
    */
-  private constrainRow(ids: number[], job: Job, x: Float32Array): { ids: number[]; replaced: number; collapsed: number } {
+  private async scoreInventedPositions(
+    rows: number[][],
+    wordsOfRow: (r: number) => WordCheck,
+    xOffset: (r: number) => number,
+    win: Float32Array,
+  ): Promise<(ScoreMatrix | undefined)[]> {
+    const d = this.dim;
+    const V = this.pkg.manifest.embedding.vocabSize;
+    const where = rows.map((row, r) => inventedPositions(row, this.pieceTable, wordsOfRow(r)));
+    const total = where.reduce((s, w) => s + w.length, 0);
+    if (total === 0) return rows.map(() => undefined);
+    const x = new Float32Array(total * d);
+    let k = 0;
+    where.forEach((ps, r) => {
+      for (const p of ps) x.set(win.subarray(xOffset(r) + p * d, xOffset(r) + (p + 1) * d), d * k++);
+    });
+    const Tensor = ort().Tensor;
+    this.scoresSession ??= ort().InferenceSession.create(scoresGraphBytes(), {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+    });
+    const g = SCORES_GRAPH;
+    const out = await (
+      await this.scoresSession
+    ).run({ [g.x]: new Tensor('float32', x, [total, d]), [g.embedding]: this.roundingEmbedding, [g.bias]: this.scoreBias! });
+    const data = out[g.scores].data as Float32Array;
+    let next = 0;
+    return where.map((ps, r) => {
+      if (ps.length === 0) return undefined;
+      const at = new Map(ps.map((p) => [p, next++]));
+      return {
+        positions: rows[r].length,
+        vocab: V,
+        row: (p: number) => {
+          const i = at.get(p);
+          if (i === undefined) throw new RangeError(`no rounding scores for position ${p}`);
+          return data.subarray(i * V, (i + 1) * V);
+        },
+      };
+    });
+  }
+
+  /**
+   * One rounded row made presentable: invented words replaced by the best-scoring real ones (with a word list:
+   * `words` and the row's `scores`) and repeated words collapsed.
+   */
+  private constrainRow(
+    ids: number[],
+    job: Job,
+    words: WordCheck | undefined,
+    scores: ScoreMatrix | undefined,
+  ): { ids: number[]; replaced: number; collapsed: number } {
     let out = ids;
     let replaced = 0;
-    if (this.lexicon && this.halfNorms) {
-      const scores = nearestEmbeddingScores(
-        x.subarray(0, ids.length * this.dim),
-        this.roundingEmbedding.data as Float32Array,
-        this.halfNorms,
-        this.dim,
-      );
-      const c = constrainedArgmax(ids, scores, this.pieceTable, this.lexicon.with(job.sourceWords));
+    if (words && scores) {
+      const c = constrainedArgmax(ids, scores, this.pieceTable, words);
       out = c.ids;
       replaced = c.replaced;
     }

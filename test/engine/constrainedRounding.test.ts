@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { constrainedArgmax, denseScores, halfSquaredNorms, nearestEmbeddingScores, topTokens } from '../../src/engine/constrainedRounding';
+import { constrainedArgmax, denseScores, inventedPositions, topTokens } from '../../src/engine/constrainedRounding';
 import { Lexicon, type PieceTable } from '../../src/engine/wordList';
 
 // A hand-made vocabulary: ids 0-2 special, the rest pieces.
@@ -90,13 +90,9 @@ describe('engine/constrainedRounding', () => {
     assert.deepEqual(pieces(topTokens(row, 3, TABLE)), ['sat', 'cat', 'dog']);
   });
 
-  it('nearestEmbeddingScores: x·E_v − ½‖E_v‖², computed per row', () => {
-    const E = new Float32Array([1, 0, 0, 1, 1, 1]);
-    const half = halfSquaredNorms(E, 3, 2);
-    assert.deepEqual([...half], [0.5, 0.5, 1]);
-    const m = nearestEmbeddingScores(new Float32Array([1, 2, -1, 0]), E, half, 2);
-    assert.equal(m.positions, 2);
-    assert.deepEqual([...m.row(0)], [0.5, 1.5, 2]);
-    assert.deepEqual([...m.row(1)], [-1.5, -0.5, -2]);
+  it('inventedPositions: the positions of words the list does not have', () => {
+    const ids = [id('the'), id('cat'), id('##x'), id('[SEP]'), id('zorb'), id('dog')];
+    assert.deepEqual(inventedPositions(ids, TABLE, LEX), [1, 2, 4]);
+    assert.deepEqual(inventedPositions(ids, TABLE, LEX.with(['zorb', 'catx'])), []);
   });
 });
