@@ -127,6 +127,8 @@ export class RewriteEngine {
     readonly executionProviderReason: string,
     /** Warnings of the load (a provider asked for by name was not available); every result carries them. */
     readonly loadWarnings: readonly string[],
+    /** onnxruntime intra-op threads asked for at load (the scores graph runs with them too). */
+    private readonly threads?: number,
   ) {
     const { vocabSize, dim } = pkg.manifest.embedding;
     this.dim = dim;
@@ -165,7 +167,7 @@ export class RewriteEngine {
       `model ${m.name} (${pkg.dir}): vocabulary ${m.embedding.vocabSize}, dim ${m.embedding.dim}, ` +
         `T ${m.diffusion.steps}, tasks ${Object.keys(m.tasks).join('/')}; loaded in ${Math.round(now() - t0)} ms`,
     );
-    return new RewriteEngine(pkg, tokenizer, s.denoiser, s.rounding, s.executionProvider, s.reason, s.warnings);
+    return new RewriteEngine(pkg, tokenizer, s.denoiser, s.rounding, s.executionProvider, s.reason, s.warnings, opts.threads);
   }
 
   get manifest(): ModelManifest {
@@ -517,9 +519,11 @@ export class RewriteEngine {
       for (const p of ps) x.set(win.subarray(xOffset(r) + p * d, xOffset(r) + (p + 1) * d), d * k++);
     });
     const Tensor = ort().Tensor;
+    const threads = this.threads !== undefined && this.threads > 0 ? { intraOpNumThreads: this.threads, interOpNumThreads: 1 } : {};
     this.scoresSession ??= ort().InferenceSession.create(scoresGraphBytes(), {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
+      ...threads,
     });
     const g = SCORES_GRAPH;
     const out = await (
