@@ -23,6 +23,7 @@ export const SAMPLING_OPTIONS: OptionSpec = {
   seed: { type: 'string' },
   provider: { type: 'string' },
   threads: { type: 'string' },
+  unconstrained: { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -49,6 +50,7 @@ export function samplingChoices(f: SamplingFlags): SamplingChoices {
     noiseInit: f.noiseInit,
     solverVariant: f.solverVariant,
     seed: f.seed,
+    constrain: f.constrain,
   };
 }
 
@@ -77,6 +79,7 @@ export function samplingFlags(command: string, v: Record<string, FlagValue>): Sa
     seed: intFlag(command, 'seed', v.seed, 0, Number.MAX_SAFE_INTEGER),
     provider: choiceFlag(command, 'provider', v.provider, PROVIDERS) ?? 'auto',
     threads: intFlag(command, 'threads', v.threads, 1, 256),
+    constrain: v.unconstrained !== true,
     json: v.json === true,
     verbose: v.verbose === true,
   };

@@ -8,7 +8,9 @@ export const EVAL_HELP = `usage: diffuseq eval --task paraphrase|simplify --data
 
 Rewrites every "src" of FILE.jsonl ({"src","trg"} or {"src","refs":[...]} per line) and reports BLEU, ROUGE-L,
 dist-1, SARI (simplify) with and without MBR, the diversity of the candidate sets (self-BLEU, div-4), compression
-ratio, the share of outputs identical to the input, and wall time per sentence.
+ratio, the share of outputs identical to the input, the oracle of N (the best candidate chosen with the
+reference), the shares of MBR choices and of all candidates with an invented word (in neither the model's word
+list nor the input) or a repeated word, what the constraints changed, and wall time per sentence.
 
 options:
   --task T             paraphrase or simplify (required)
@@ -25,6 +27,7 @@ options:
   --batch B            sources per batch (default 16; sources of equal length share a network call)
   --provider P         auto|cpu|cuda|dml|webgpu|coreml (default auto)
   --threads N          onnxruntime intra-op threads
+  --unconstrained      score the rounding's raw argmax (no word-list constraint, no repeat collapse)
   --json               print the report as JSON (without the per-example outputs)
   --out FILE           write the full report with every output as JSON to FILE
   --verbose            progress and the execution-provider choice on stderr
@@ -93,7 +96,8 @@ export function formatReport(r: EvalReport): string {
   const lines = [
     `model ${r.model.name} (${r.model.dir}), ${r.task}, ${r.examples} examples from ${r.data}`,
     `sampler ${o.sampler}${o.sampler === 'dpm' ? ` order ${o.order} (${o.solverVariant})` : ''}, ${o.steps} steps, ` +
-      `${o.candidates} candidates, noise ${o.noiseInit}, seed ${o.seed}, on ${r.executionProvider}`,
+      `${o.candidates} candidates, noise ${o.noiseInit}, seed ${o.seed}, ${o.constrain ? 'constrained' : 'unconstrained'}, ` +
+      `on ${r.executionProvider}`,
     '',
     `                 ${'MBR'.padStart(8)} ${'single'.padStart(8)} ${'copy'.padStart(8)}`,
   ];
@@ -118,6 +122,16 @@ export function formatReport(r: EvalReport): string {
   row('compression', 'compressionRatio', 3);
   row('identical', 'identicalToInput', 3);
   row('words', 'meanWords', 1);
+  lines.push(`  oracle of ${o.candidates} BLEU ${fmt(r.oracle.bleu, 4)} (the best candidate, chosen with the reference)`);
+  const w = r.words;
+  const pct = (v: number | null) => (v === null ? 'n/a (no word list)' : `${(100 * v).toFixed(1)} %`);
+  lines.push(`  invented word: ${pct(w.inventedMbr)} of MBR choices, ${pct(w.inventedCandidates)} of all candidates`);
+  lines.push(`  repeated word: ${pct(w.repeatedMbr)} of MBR choices, ${pct(w.repeatedCandidates)} of all candidates`);
+  const c = r.constraints;
+  lines.push(
+    `  constraints: ${c.inventedWordsReplaced} invented words replaced, ${c.repeatsCollapsed} repeats collapsed, ` +
+      `${c.candidatesChanged} candidates changed`,
+  );
   lines.push('');
   lines.push(
     `diversity per source set: self-BLEU ${fmt(r.diversity.selfBleu, 4)}, div-4 ${fmt(r.diversity.div4, 4)}, ` +

@@ -20,8 +20,10 @@ options:
   --seed S             seed for reproducible candidates (default: random)
   --provider P         auto|cpu|cuda|dml|webgpu|coreml (default auto)
   --threads N          onnxruntime intra-op threads (default: onnxruntime's choice)
+  --unconstrained      show the rounding's raw argmax: no word-list constraint, no repeat collapse
   --json               print {"candidates":[{"text","mbrScore"}],"mbrIndex","droppedCandidates","diversity",
-                       "timings","executionProvider","warnings"}
+                       "constraints","timings","executionProvider","warnings"}; "constraints" counts the invented
+                       words replaced, the repeats collapsed and the candidates these changed
   --verbose            log the execution-provider choice to stderr
   -h, --help           this help
 `;
@@ -74,6 +76,7 @@ export function toJson(r: RewriteResult): Record<string, unknown> {
     mbrIndex: r.mbrIndex,
     droppedCandidates: r.droppedCandidates,
     diversity: r.diversity,
+    constraints: r.constraints,
     timings: r.timings,
     executionProvider: r.executionProvider,
     warnings: r.warnings,

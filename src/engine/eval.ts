@@ -12,7 +12,7 @@ import { rougeL } from './metrics/rouge';
 import { corpusSari, sentenceSari } from './metrics/sari';
 import type { RewriteEngine } from './pipeline';
 import { normalizeForCompare } from './text';
-import type { NoiseInit, RewriteResult, SamplerName, SamplingChoices, SolverVariant, StageTimings, Task } from './types';
+import type { ConstraintCounts, NoiseInit, RewriteResult, SamplerName, SamplingChoices, SolverVariant, StageTimings, Task } from './types';
 
 export interface EvalExample {
   src: string;
@@ -147,6 +147,7 @@ export interface EvalReport {
     noiseInit: NoiseInit;
     solverVariant: SolverVariant;
     seed: number;
+    constrain: boolean;
   };
   executionProvider: string;
   /** The MBR choice of each candidate set. */
@@ -157,6 +158,15 @@ export interface EvalReport {
   copy: QualityScores;
   /** Mean over sources of the diversity of their candidate set. */
   diversity: { selfBleu: number; div4: number; dist1: number };
+  /**
+   * The oracle of N: the mean BLEU (as `bleu`) of the best candidate of each set chosen with the reference in hand —
+   * the ceiling of any choice among these candidates.
+   */
+  oracle: { bleu: number };
+  /** What the user reads: shares of outputs with an invented or a repeated word (wordShares). */
+  words: WordShares;
+  /** What the output constraints changed, summed over the examples. */
+  constraints: ConstraintCounts;
   timing: {
     wallSeconds: number;
     /** Wall time / examples, batching included. */
@@ -184,6 +194,7 @@ export async function evaluate(
     noiseInit: opts.noiseInit,
     solverVariant: opts.solverVariant,
     seed: opts.seed ?? 0,
+    constrain: opts.constrain,
   });
   // The resolved choices, as every batch is sampled with them and as the report records them.
   const { task, taskId: _taskId, ...options } = resolved;
@@ -221,6 +232,15 @@ export async function evaluate(
     }
   }
   const warnings = [...new Set(results.flatMap((r) => r.warnings))];
+  const constraints: ConstraintCounts = { inventedWordsReplaced: 0, repeatsCollapsed: 0, candidatesChanged: 0 };
+  for (const r of results) {
+    for (const k of Object.keys(constraints) as (keyof ConstraintCounts)[]) constraints[k] += r.constraints?.[k] ?? 0;
+  }
+  const allOut = results.map((r) => r.candidates.map((c) => c.text.trim()));
+  let oracle = 0;
+  for (let i = 0; i < results.length; i++) {
+    oracle += Math.max(...allOut[i].map((c) => sentenceScore(c, refs[i]))) / results.length;
+  }
   // Each result already holds its candidate set's diversity (RewriteResult.diversity): average it.
   let selfB = 0;
   let d4 = 0;
@@ -241,6 +261,9 @@ export async function evaluate(
     single: quality(srcs, firstOut, refs, simplify),
     copy: quality(srcs, srcs, refs, simplify),
     diversity: { selfBleu: selfB, div4: d4, dist1: d1 },
+    oracle: { bleu: oracle },
+    words: wordShares(engine, srcs, mbrOut, allOut),
+    constraints,
     timing: { wallSeconds: wall, msPerSentence: (wall * 1000) / examples.length, stages },
     warnings,
     results: examples.map((e, i) => ({
@@ -252,6 +275,52 @@ export async function evaluate(
       ...(opts.keepCandidates ? { candidates: results[i].candidates.map((c) => c.text) } : {}),
     })),
   };
+}
+
+export interface WordShares {
+  /**
+   * Share of MBR choices / of all candidates with a word that is neither in the package's word list nor in the
+   * input; null for a package without a word list (nothing to tell an invented word by).
+   */
+  inventedMbr: number | null;
+  inventedCandidates: number | null;
+  /** Share of MBR choices / of all candidates that write a word twice in a row where the input does not. */
+  repeatedMbr: number;
+  repeatedCandidates: number;
+}
+
+/** The invented-word and repeated-word shares of the MBR choices and of every candidate. */
+export function wordShares(
+  engine: Pick<RewriteEngine, 'inventedWords' | 'repeatsWord'>,
+  srcs: readonly string[],
+  mbr: readonly string[],
+  candidates: readonly (readonly string[])[],
+): WordShares {
+  const invented = (t: string, s: string) => (engine.inventedWords(t, s)?.length ?? 0) > 0;
+  const share = (test: (t: string, s: string) => boolean, outs: readonly (readonly string[])[]) => {
+    let hit = 0;
+    let all = 0;
+    outs.forEach((set, i) => {
+      for (const t of set) {
+        all++;
+        if (test(t, srcs[i])) hit++;
+      }
+    });
+    return all ? hit / all : 0;
+  };
+  const hasList = srcs.length > 0 && engine.inventedWords('', srcs[0]) !== undefined;
+  const mbrSets = mbr.map((t) => [t]);
+  return {
+    inventedMbr: hasList ? share(invented, mbrSets) : null,
+    inventedCandidates: hasList ? share(invented, candidates) : null,
+    repeatedMbr: share((t, s) => engine.repeatsWord(t, s), mbrSets),
+    repeatedCandidates: share((t, s) => engine.repeatsWord(t, s), candidates),
+  };
+}
+
+/** One output's BLEU as `QualityScores.bleu` scores it (DiffuSeq's order with one reference). */
+function sentenceScore(out: string, refs: readonly string[]): number {
+  return refs.length === 1 ? diffuseqBleu(out, refs[0]) : sentenceBleuText(out, refs);
 }
 
 /** iBLEU's weight on the reference BLEU (0.8 is the value in the paraphrase literature). */

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decodeWordList } from './wordList';
 
 export const FORMAT = 'diffuseq-v2';
 export const MANIFEST_FILE = 'manifest.json';
@@ -32,7 +33,8 @@ export interface ModelManifest {
     /** Absent in packages made before it was recorded = 'replace-before-noise'. */
     forwardProcess?: ForwardProcess;
   };
-  files: { denoiser: string; rounding: string; tokenizer: string; tokenizerConfig: string };
+  /** `words`: the word list (optional; without it the engine rounds without the word constraint). */
+  files: { denoiser: string; rounding: string; tokenizer: string; tokenizerConfig: string; words?: string };
   model?: { parameters?: number; layers?: number; width?: number; heads?: number; [k: string]: unknown };
   provenance?: Record<string, unknown>;
   [k: string]: unknown;
@@ -66,6 +68,8 @@ export interface ModelPackage {
   /** The (vocabSize + 1) × dim embedding matrix as float32 (converted when stored as float16). */
   embeddings: Float32Array;
   paths: { denoiser: string; rounding: string; tokenizer: string; tokenizerConfig: string; embeddings: string };
+  /** The words of the tokenizer's training text (wordList.ts), when the package has a word list. */
+  words?: string[];
 }
 
 export class ModelPackageError extends Error {
@@ -203,7 +207,24 @@ export function loadModelPackage(dir: string): ModelPackage {
     }
   }
 
-  return { dir: abs, manifest, embeddings, paths };
+  return { dir: abs, manifest, embeddings, paths, words: readWords(abs, manifest, fail) };
+}
+
+/** The package's word list (manifest `files.words`), or undefined for a package without one. */
+function readWords(abs: string, manifest: ModelManifest, fail: (detail: string) => never): string[] | undefined {
+  const rel = manifest.files.words;
+  if (rel === undefined) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(path.join(abs, rel));
+  } catch {
+    return fail(`${rel} is missing (manifest files.words)`);
+  }
+  try {
+    return decodeWordList(bytes);
+  } catch (e) {
+    return fail(`${rel} (manifest files.words) ${(e as Error).message}`);
+  }
 }
 
 /** A session's interface as GraphInfo. */
@@ -368,6 +389,7 @@ function validateManifest(raw: unknown, fail: Fail): ModelManifest {
   f.str('files.rounding');
   f.str('files.tokenizer');
   f.str('files.tokenizerConfig');
+  f.str('files.words', true);
   const man = m as unknown as ModelManifest;
   const V = man.embedding.vocabSize;
   if (man.embedding.absorbingRow !== V) {

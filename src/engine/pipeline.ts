@@ -2,6 +2,7 @@
  * The rewriting pipeline: text → segments → token ids → N noisy candidates in one batch → DPM-Solver++ (or DDPM)
  * with the ONNX denoiser → rounding → text → MBR choice. See docs/engine.md.
  */
+import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -29,6 +30,7 @@ import { stripControlChars, targetBudget } from './text';
 import { Tokenizer, unknownWordsWarning } from './tokenizer';
 import type {
   Candidate,
+  ConstraintCounts,
   Diversity,
   EngineLoadOptions,
   ExecutionProviderName,
@@ -42,6 +44,10 @@ import type {
 } from './types';
 import { NOISE_INITS, SAMPLERS, SOLVER_VARIANTS, isOneOf } from './types';
 import { diversityOf, mbrSelect } from './mbr';
+import { constrainedArgmax, halfSquaredNorms, inventedPositions, type ScoreMatrix } from './constrainedRounding';
+import { SCORES_GRAPH, scoresGraphBytes } from './scoresGraph';
+import { collapseRepeats, hasRepeatedWord, repeatedInInput } from './cleanup';
+import { Lexicon, pieceTableOf, wordsOf, type PieceTable, type WordCheck } from './wordList';
 
 export const DEFAULTS = {
   candidates: 8,
@@ -50,6 +56,7 @@ export const DEFAULTS = {
   sampler: 'dpm' as SamplerName,
   noiseInit: 'gaussian' as NoiseInit,
   solverVariant: 'textbook' as SolverVariant,
+  constrain: true,
 };
 
 export const LIMITS = { candidates: { min: 1, max: 64 }, steps: { min: 1, max: 50 } };
@@ -69,6 +76,8 @@ export interface ResolvedOptions {
   noiseInit: NoiseInit;
   solverVariant: SolverVariant;
   seed: number;
+  /** Constrained rounding (with the package's word list) and repeat collapse; false = the raw argmax. */
+  constrain: boolean;
 }
 
 /** One piece of source text to rewrite: N candidates sampled together. */
@@ -88,8 +97,12 @@ interface Job {
   budget: number;
   L: number;
   rng: Rng;
+  /** The words of the source (wordList.wordsOf, placeholders included): words the output may use beyond the word list. */
+  sourceWords: string[];
   /** One text per candidate once its batch has run; null where the candidate lost a protected span. */
   outputs: (string | null)[];
+  /** Per candidate: invented words replaced and repeats collapsed, once its batch has run. */
+  fixes: { replaced: number; collapsed: number }[];
 }
 
 interface Clock {
@@ -106,6 +119,14 @@ export class RewriteEngine {
   private readonly roundingEmbedding: Tensor;
   private readonly schedule: DiscreteVpSchedule;
   private readonly dim: number;
+  /** Each token id's piece, for assembling words. */
+  private readonly pieceTable: PieceTable;
+  /** The package's word list; undefined for a package without one (then no word constraint). */
+  private readonly lexicon?: Lexicon;
+  /** −½‖E_v‖² of the rounding embedding (with a word list only): the constant part of the rounding scores. */
+  private readonly scoreBias?: Tensor;
+  /** The rounding scores graph (scoresGraph.ts), with a word list only; created on first use. */
+  private scoresSession?: Promise<InferenceSession>;
 
   private constructor(
     private readonly pkg: ModelPackage,
@@ -117,11 +138,19 @@ export class RewriteEngine {
     readonly executionProviderReason: string,
     /** Warnings of the load (a provider asked for by name was not available); every result carries them. */
     readonly loadWarnings: readonly string[],
+    /** onnxruntime intra-op threads asked for at load (the scores graph runs with them too). */
+    private readonly threads?: number,
   ) {
     const { vocabSize, dim } = pkg.manifest.embedding;
     this.dim = dim;
     this.roundingEmbedding = new (ort().Tensor)('float32', pkg.embeddings.subarray(0, vocabSize * dim), [vocabSize, dim]);
     this.schedule = new DiscreteVpSchedule(sqrtAlphasCumprod(pkg.manifest.diffusion.steps));
+    this.pieceTable = pieceTableOf(JSON.parse(fs.readFileSync(pkg.paths.tokenizer, 'utf8')));
+    if (pkg.words) {
+      this.lexicon = new Lexicon(pkg.words);
+      const bias = halfSquaredNorms(this.roundingEmbedding.data as Float32Array, vocabSize, dim).map((h) => -h);
+      this.scoreBias = new (ort().Tensor)('float32', bias, [vocabSize]);
+    }
   }
 
   /** Loads and validates the model package in `dir` and creates the onnxruntime sessions. */
@@ -149,7 +178,7 @@ export class RewriteEngine {
       `model ${m.name} (${pkg.dir}): vocabulary ${m.embedding.vocabSize}, dim ${m.embedding.dim}, ` +
         `T ${m.diffusion.steps}, tasks ${Object.keys(m.tasks).join('/')}; loaded in ${Math.round(now() - t0)} ms`,
     );
-    return new RewriteEngine(pkg, tokenizer, s.denoiser, s.rounding, s.executionProvider, s.reason, s.warnings);
+    return new RewriteEngine(pkg, tokenizer, s.denoiser, s.rounding, s.executionProvider, s.reason, s.warnings, opts.threads);
   }
 
   get manifest(): ModelManifest {
@@ -164,6 +193,28 @@ export class RewriteEngine {
   /** The tasks this model knows. */
   get tasks(): string[] {
     return Object.keys(this.pkg.manifest.tasks);
+  }
+
+  /** Whether the package has a word list (so that rounding writes only existing words). */
+  get hasWordList(): boolean {
+    return this.lexicon !== undefined;
+  }
+
+  /**
+   * The words of `text` that are neither in the word list nor among `source`'s words (words as the tokenizer
+   * assembles them, lower case); undefined for a package without a word list.
+   */
+  inventedWords(text: string, source: string): string[] | undefined {
+    const lex = this.lexicon;
+    if (!lex) return undefined;
+    const own = new Set(wordsOf(this.tokenizer.encodeIds(source), this.pieceTable));
+    return wordsOf(this.tokenizer.encodeIds(text), this.pieceTable).filter((w) => !lex.has(w) && !own.has(w));
+  }
+
+  /** Whether `text` writes a word twice in a row where `source` does not repeat that word. */
+  repeatsWord(text: string, source: string): boolean {
+    const allowed = repeatedInInput(wordsOf(this.tokenizer.encodeIds(source), this.pieceTable));
+    return hasRepeatedWord(wordsOf(this.tokenizer.encodeIds(text), this.pieceTable), allowed);
   }
 
   /** Number of word-piece tokens of `text` (without special tokens). */
@@ -224,7 +275,11 @@ export class RewriteEngine {
     } else if (!Number.isSafeInteger(seed)) {
       throw new RewriteInputError(`seed must be an integer (got ${String(seed)})`);
     }
-    return { task: task as Task, taskId: spec.id, candidates, steps, order, sampler, noiseInit, solverVariant, seed };
+    const constrain = opts.constrain ?? DEFAULTS.constrain;
+    if (typeof constrain !== 'boolean') {
+      throw new RewriteInputError(`constrain must be true or false (got ${String(constrain)})`);
+    }
+    return { task: task as Task, taskId: spec.id, candidates, steps, order, sampler, noiseInit, solverVariant, seed, constrain };
   }
 
   /** Rewrites `text` (any length: long text is split into sentences) and returns N candidates with the MBR choice. */
@@ -248,6 +303,7 @@ export class RewriteEngine {
         opts.onProgress?.({ segment: s, segments, step, steps }),
       );
       prep.jobs[s].outputs = r.outputs[0];
+      prep.jobs[s].fixes = r.fixes[0];
       clock.network += r.clock.network;
       clock.solver += r.clock.solver;
       clock.rounding += r.clock.rounding;
@@ -294,13 +350,16 @@ export class RewriteEngine {
     for (let b = 0; b < batches.length; b++) {
       throwIfAborted(opts.signal);
       const batch = batches[b];
-      const { outputs, clock } = await this.runJobs(
+      const { outputs, fixes, clock } = await this.runJobs(
         batch.map((x) => x.job),
         o,
         opts.signal,
         (step, steps) => opts.onProgress?.({ segment: b, segments: batches.length, step, steps }),
       );
-      batch.forEach((x, i) => (x.job.outputs = outputs[i]));
+      batch.forEach((x, i) => {
+        x.job.outputs = outputs[i];
+        x.job.fixes = fixes[i];
+      });
       for (const { text } of batch) {
         const share = 1 / batch.length;
         perText[text].network += clock.network * share;
@@ -321,7 +380,8 @@ export class RewriteEngine {
       return;
     }
     this.disposed = true;
-    await Promise.allSettled([this.denoiser.release(), this.rounding.release()]);
+    const scores = this.scoresSession?.then((s) => s.release());
+    await Promise.allSettled([this.denoiser.release(), this.rounding.release(), scores]);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -352,7 +412,18 @@ export class RewriteEngine {
     const jobs: Job[] = segments.map((seg, s) => {
       const clean = stripControlChars(seg.text);
       controls += clean.removed;
-      const job = { source: [], words: [], kinds: [], anchors: [], budget: 0, L: 0, rng: root.child(s), outputs: [] };
+      const job = {
+        source: [],
+        words: [],
+        kinds: [],
+        anchors: [],
+        budget: 0,
+        L: 0,
+        rng: root.child(s),
+        outputs: [],
+        sourceWords: [],
+        fixes: [],
+      };
       if (onlyProtected(clean.text)) {
         return { ...job, text: unmask(clean.text, masked.spans), verbatim: unmask(seg.text, masked.spans) };
       }
@@ -370,7 +441,19 @@ export class RewriteEngine {
       const budget = targetBudget(ids.length, m.lengths.maxTarget, m.lengths.targetBudget);
       const source = [o.taskId, ...ids, m.tokens.sep];
       const anchors = anchorsOf(words, budget);
-      return { ...job, text: unmask(clean.text, masked.spans), source, words, kinds, anchors, budget, L: source.length + budget };
+      // The allowed words come from the ids, placeholders included, so the word constraint keeps the spans' tokens.
+      const sourceWords = wordsOf(ids, this.pieceTable);
+      return {
+        ...job,
+        text: unmask(clean.text, masked.spans),
+        source,
+        words,
+        kinds,
+        anchors,
+        budget,
+        L: source.length + budget,
+        sourceWords,
+      };
     });
     if (controls > 0) {
       warnings.push(
@@ -396,7 +479,7 @@ export class RewriteEngine {
     o: ResolvedOptions,
     signal: AbortSignal | undefined,
     onStep: (step: number, steps: number) => void,
-  ): Promise<{ outputs: (string | null)[][]; clock: Clock }> {
+  ): Promise<{ outputs: (string | null)[][]; fixes: Job['fixes'][]; clock: Clock }> {
     const m = this.pkg.manifest;
     const shape = { N: o.candidates, L: jobs[0].L, d: this.dim };
     const { N, L, d } = shape;
@@ -466,9 +549,96 @@ export class RewriteEngine {
       m.tokens,
       (r) => jobs[Math.floor(r / N)].anchors,
     );
-    const outputs = jobs.map((job, j) => ids.slice(j * N, (j + 1) * N).map((row) => this.render(row, job)));
+    const fixes: Job['fixes'][] = jobs.map(() => []);
+    const words = o.constrain && this.lexicon ? jobs.map((job) => this.lexicon!.with(job.sourceWords)) : undefined;
+    const scores = words
+      ? await this.scoreInventedPositions(
+          ids,
+          (r) => words[Math.floor(r / N)],
+          (r) => (r * window.W + start.srcLen[r] - window.minS) * d,
+          window.win,
+        )
+      : undefined;
+    // Rounded ids → real words and no stutter (constrainRow) → the text, spans restored and copied words as written.
+    const outputs = jobs.map((job, j) =>
+      ids.slice(j * N, (j + 1) * N).map((row, k) => {
+        const fixed = o.constrain ? this.constrainRow(row, job, words?.[j], scores?.[j * N + k]) : undefined;
+        fixes[j].push({ replaced: fixed?.replaced ?? 0, collapsed: fixed?.collapsed ?? 0 });
+        return this.render(fixed?.ids ?? row, job);
+      }),
+    );
     clock.rounding += now() - tRound;
-    return { outputs, clock };
+    return { outputs, fixes, clock };
+  }
+
+  /**
+   * The rounding scores of every position inside an invented word, for all rows in one call of the scores graph:
+   * per row, a ScoreMatrix whose rows at those positions are filled (undefined for a row without an invented word).
+   * `xOffset(r)` is where row r's first target position starts in `win` (its vectors follow, d values each).
+   */
+  private async scoreInventedPositions(
+    rows: number[][],
+    wordsOfRow: (r: number) => WordCheck,
+    xOffset: (r: number) => number,
+    win: Float32Array,
+  ): Promise<(ScoreMatrix | undefined)[]> {
+    const d = this.dim;
+    const V = this.pkg.manifest.embedding.vocabSize;
+    const where = rows.map((row, r) => inventedPositions(row, this.pieceTable, wordsOfRow(r)));
+    const total = where.reduce((s, w) => s + w.length, 0);
+    if (total === 0) return rows.map(() => undefined);
+    const x = new Float32Array(total * d);
+    let k = 0;
+    where.forEach((ps, r) => {
+      for (const p of ps) x.set(win.subarray(xOffset(r) + p * d, xOffset(r) + (p + 1) * d), d * k++);
+    });
+    const Tensor = ort().Tensor;
+    const threads = this.threads !== undefined && this.threads > 0 ? { intraOpNumThreads: this.threads, interOpNumThreads: 1 } : {};
+    this.scoresSession ??= ort().InferenceSession.create(scoresGraphBytes(), {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      ...threads,
+    });
+    const g = SCORES_GRAPH;
+    const out = await (
+      await this.scoresSession
+    ).run({ [g.x]: new Tensor('float32', x, [total, d]), [g.embedding]: this.roundingEmbedding, [g.bias]: this.scoreBias! });
+    const data = out[g.scores].data as Float32Array;
+    let next = 0;
+    return where.map((ps, r) => {
+      if (ps.length === 0) return undefined;
+      const at = new Map(ps.map((p) => [p, next++]));
+      return {
+        positions: rows[r].length,
+        vocab: V,
+        row: (p: number) => {
+          const i = at.get(p);
+          if (i === undefined) throw new RangeError(`no rounding scores for position ${p}`);
+          return data.subarray(i * V, (i + 1) * V);
+        },
+      };
+    });
+  }
+
+  /**
+   * One rounded row made presentable: invented words replaced by the best-scoring real ones (with a word list:
+   * `words` and the row's `scores`) and repeated words collapsed.
+   */
+  private constrainRow(
+    ids: number[],
+    job: Job,
+    words: WordCheck | undefined,
+    scores: ScoreMatrix | undefined,
+  ): { ids: number[]; replaced: number; collapsed: number } {
+    let out = ids;
+    let replaced = 0;
+    if (words && scores) {
+      const c = constrainedArgmax(ids, scores, this.pieceTable, words);
+      out = c.ids;
+      replaced = c.replaced;
+    }
+    const r = collapseRepeats(out, this.pieceTable, repeatedInInput(job.sourceWords));
+    return { ids: r.ids, replaced, collapsed: r.collapsed };
   }
 
   /**
@@ -581,11 +751,23 @@ export class RewriteEngine {
     const sel = mbrSelect(texts);
     const diversity: Diversity = diversityOf(texts);
     const candidates: Candidate[] = texts.map((text, i) => ({ text, mbrScore: sel.scores[i] }));
+    const constraints: ConstraintCounts = { inventedWordsReplaced: 0, repeatsCollapsed: 0, candidatesChanged: 0 };
+    for (let k = 0; k < o.candidates; k++) {
+      let changed = false;
+      for (const j of prep.jobs) {
+        const f = j.fixes[k];
+        constraints.inventedWordsReplaced += f?.replaced ?? 0;
+        constraints.repeatsCollapsed += f?.collapsed ?? 0;
+        changed ||= (f?.replaced ?? 0) + (f?.collapsed ?? 0) > 0;
+      }
+      if (changed) constraints.candidatesChanged++;
+    }
     const mbr = now() - tM;
     return {
       candidates,
       mbrIndex: sel.index,
       diversity,
+      constraints,
       timings: {
         tokenize: t.tokenize,
         network: t.network,

@@ -41,6 +41,12 @@ export interface SamplingChoices {
   solverVariant?: SolverVariant;
   /** Seed for reproducible candidates; random when omitted. */
   seed?: number;
+  /**
+   * Default true: rounding writes only words of the package's word list or of the input (when the package has a
+   * word list), and a word repeated right after itself is collapsed unless the input repeats it. False: the
+   * rounding graph's argmax as it is.
+   */
+  constrain?: boolean;
 }
 
 export interface RewriteOptions extends SamplingChoices {
@@ -74,10 +80,22 @@ export interface StageTimings {
   total: number;
 }
 
+/** What the output constraints changed in one rewrite (docs/engine.md). */
+export interface ConstraintCounts {
+  /** Invented words that constrained rounding replaced by real ones. */
+  inventedWordsReplaced: number;
+  /** Repeated words collapsed. */
+  repeatsCollapsed: number;
+  /** Candidates with at least one of the two. */
+  candidatesChanged: number;
+}
+
 export interface RewriteResult {
   candidates: Candidate[];
   mbrIndex: number;
   diversity: Diversity;
+  /** What the output constraints changed (the engine always sets it; absent from results made elsewhere). */
+  constraints?: ConstraintCounts;
   timings: StageTimings;
   /** The execution provider that actually ran the network. */
   executionProvider: ExecutionProviderName;

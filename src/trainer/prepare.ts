@@ -10,6 +10,7 @@ import * as zlib from 'zlib';
 import { Tokenizer, WordPiece, bertNormalizer, bertPreTokenizer, wordPieceDecoder } from 'tokenizers';
 import { DEFAULT_TARGET_BUDGET, targetBudget, type TargetBudgetSpec } from '../engine/text';
 import { TASKS, type Task } from '../engine/types';
+import { WORD_LIST_FILE, encodeWordList, pieceTableOf, wordsOf } from '../engine/wordList';
 import {
   type CommandIo,
   UserError,
@@ -529,6 +530,8 @@ async function encodeDatasets(
   datasets: readonly LoadedDataset[],
   tk: TrainedTokenizer,
   limits: { maxSource: number; maxTarget: number; budget: TargetBudgetSpec },
+  /** Called with every training source and target, whole (before the length cut): the word list's text. */
+  onTrainText: (ids: readonly number[]) => void,
 ): Promise<{
   splits: Record<'train' | 'valid', EncodedSplit>;
   totals: Record<'train' | 'valid', PartAccumulator>;
@@ -562,6 +565,10 @@ async function encodeDatasets(
       for (let i = 0; i < pairs.length; i++) {
         let s = srcIds[i];
         let t = trgIds[i];
+        if (split === 'train') {
+          onTrainText(s);
+          onTrainText(t);
+        }
         for (const a of [acc, tot]) {
           a.srcRaw.push(s.length + 2);
           a.trgRaw.push(t.length + 1);
@@ -626,6 +633,18 @@ function writeTokenizerFiles(out: string, tk: TrainedTokenizer, from: string | u
   else fs.writeFileSync(path.join(out, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig(taskTokens, maxLength), null, 2) + '\n');
 }
 
+/**
+ * words.txt.gz (src/engine/wordList.ts): the words that the written tokenizer.json assembles from the training
+ * text's ids, which `export` copies into the package for the engine's constrained rounding. Returns the word count.
+ */
+export function writeWordList(out: string, texts: readonly (readonly number[])[]): number {
+  const table = pieceTableOf(JSON.parse(fs.readFileSync(path.join(out, 'tokenizer.json'), 'utf8')));
+  const words = new Set<string>();
+  for (const ids of texts) for (const w of wordsOf(ids, table)) words.add(w);
+  fs.writeFileSync(path.join(out, WORD_LIST_FILE), encodeWordList(words));
+  return words.size;
+}
+
 export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   const t0 = Date.now();
   const log = options.log ?? ((l: string) => process.stdout.write(l + '\n'));
@@ -678,8 +697,11 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
   }
   const dtype: 'uint16' | 'uint32' = tk.keptVocab <= 65536 ? 'uint16' : 'uint32';
 
-  // Encode
-  const { splits, totals, reports, wordsUnencodable } = await encodeDatasets(datasets, tk, { maxSource, maxTarget, budget });
+  // Encode (the word list's words are collected as token ids here, assembled into words once the vocabulary is written)
+  const trainTexts: (readonly number[])[] = [];
+  const { splits, totals, reports, wordsUnencodable } = await encodeDatasets(datasets, tk, { maxSource, maxTarget, budget }, (ids) =>
+    trainTexts.push(ids),
+  );
   const tEnc = Date.now();
 
   // Write
@@ -700,6 +722,9 @@ export async function prepare(options: PrepareOptions): Promise<PrepareResult> {
     counts[split] = w.tokens;
   }
   bytes['tokenizer.json'] = fs.statSync(path.join(options.out, 'tokenizer.json')).size;
+  const words = writeWordList(options.out, trainTexts);
+  bytes[WORD_LIST_FILE] = fs.statSync(path.join(options.out, WORD_LIST_FILE)).size;
+  log(`word list: ${words} words of the training text → ${WORD_LIST_FILE}`);
 
   const tasksMeta: PrepareMeta['tasks'] = {};
   for (const t of tasks) tasksMeta[t] = { token: TASK_TOKENS[t], id: tk.taskIds[t]! };

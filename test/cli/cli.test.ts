@@ -149,11 +149,13 @@ describe('cli: diffuseq', function () {
         'mbrIndex',
         'droppedCandidates',
         'diversity',
+        'constraints',
         'timings',
         'executionProvider',
         'warnings',
       ]);
       assert.equal(j.droppedCandidates, 0);
+      assert.deepEqual(Object.keys(j.constraints), ['inventedWordsReplaced', 'repeatsCollapsed', 'candidatesChanged']);
       assert.equal(j.candidates.length, 3);
       for (const c of j.candidates) {
         assert.deepEqual(Object.keys(c), ['text', 'mbrScore']);
@@ -171,6 +173,22 @@ describe('cli: diffuseq', function () {
         JSON.parse(s.stdout).candidates.map((c: { text: string }) => c.text),
         j.candidates.map((c: { text: string }) => c.text),
       );
+    });
+
+    it('rewrite --json counts the candidates the constraints changed; --unconstrained changes none', () => {
+      const args = ['rewrite', '--task', 'paraphrase', '--candidates', '8', '--steps', '2', '--seed', '3', '--json'];
+      const text = 'The committee decided to postpone the annual meeting because several members could not travel.';
+      const on = diffuseq([...args, text], { model });
+      const off = diffuseq([...args, '--unconstrained', text], { model });
+      assert.equal(on.code, 0, on.stderr);
+      assert.equal(off.code, 0, off.stderr);
+      const a = JSON.parse(on.stdout);
+      const b = JSON.parse(off.stdout);
+      assert.deepEqual(b.constraints, { inventedWordsReplaced: 0, repeatsCollapsed: 0, candidatesChanged: 0 });
+      // The same seed samples the same candidates: exactly the ones the constraints changed differ.
+      const differ = a.candidates.filter((c: { text: string }, i: number) => c.text !== b.candidates[i].text).length;
+      assert.equal(a.constraints.candidatesChanged, differ);
+      assert.ok(a.constraints.inventedWordsReplaced + a.constraints.repeatsCollapsed >= differ);
     });
 
     it('rewrite prints the MBR choice first, then the others, diversity and timings', () => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EvalDataError } from '../../src/engine/errors';
-import { evaluate, quality, readEvalData } from '../../src/engine/eval';
+import { evaluate, quality, readEvalData, wordShares } from '../../src/engine/eval';
 import { diffuseqBleu, sentenceBleuText } from '../../src/engine/metrics/bleu';
 import { RewriteEngine } from '../../src/engine/pipeline';
 import { requireTestModel } from '../cli/testModel';
@@ -74,6 +74,32 @@ describe('engine/eval', () => {
       assert.equal(ref.bleu, 1);
       near(ref.ibleu, 0.8 - 0.2 * diffuseqBleu(refs[0][0], srcs[0]));
       assert.ok(ref.ibleu > copy.ibleu);
+    });
+  });
+
+  describe('wordShares', () => {
+    // A stand-in for the engine's two checks: "zz" is invented unless the source has it; "a a" repeats.
+    const checks = (hasList: boolean) => ({
+      inventedWords: (t: string, s: string) => (hasList ? t.split(' ').filter((w) => w === 'zz' && !s.includes('zz')) : undefined),
+      repeatsWord: (t: string) => / (\w+) \1\b/.test(` ${t}`),
+    });
+    it('counts MBR choices and all candidates with an invented or a repeated word', () => {
+      const w = wordShares(
+        checks(true),
+        ['x y', 'zz y'],
+        ['zz y', 'a a'],
+        [
+          ['zz y', 'a b', 'c d', 'e f'],
+          ['zz q', 'a a', 'b', 'c'],
+        ],
+      );
+      // MBR: "zz y" invented (source 1 lacks zz), "a a" repeats. Candidates: 1 invented of 8 ("zz q" has its source's zz).
+      assert.deepEqual(w, { inventedMbr: 0.5, inventedCandidates: 1 / 8, repeatedMbr: 0.5, repeatedCandidates: 1 / 8 });
+    });
+    it('has no invented-word share without a word list', () => {
+      const w = wordShares(checks(false), ['x'], ['zz'], [['zz']]);
+      assert.equal(w.inventedMbr, null);
+      assert.equal(w.inventedCandidates, null);
     });
   });
 

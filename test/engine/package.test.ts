@@ -12,6 +12,8 @@ import {
 } from '../../src/engine/package';
 import { RewriteEngine } from '../../src/engine/pipeline';
 import { ort } from '../../src/engine/session';
+import { encodeWordList } from '../../src/engine/wordList';
+import { gzipSync } from 'node:zlib';
 import { copyPackage, requireTestModel } from '../cli/testModel';
 
 function expectError(dir: string, pattern: RegExp): ModelPackageError {
@@ -245,6 +247,35 @@ describe('engine/package (real package)', function () {
     it('tokenizer.json that is not JSON', () => {
       fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{');
       expectError(dir, /tokenizer\.json is not valid JSON/);
+    });
+    it('a word list: read when the manifest names one, refused when missing or of another version', () => {
+      fs.writeFileSync(path.join(dir, 'words.txt.gz'), encodeWordList(['cat', 'dog']));
+      editManifest(dir, (m) => (m.files.words = 'words.txt.gz'));
+      assert.deepEqual(loadModelPackage(dir).words, ['cat', 'dog']);
+      fs.writeFileSync(path.join(dir, 'words.txt.gz'), gzipSync('#diffuseq-words 9\ncat\n'));
+      expectError(dir, /words\.txt\.gz \(manifest files\.words\) is version 9 \(this engine reads version 1\)$/);
+      fs.rmSync(path.join(dir, 'words.txt.gz'));
+      expectError(dir, /words\.txt\.gz is missing \(manifest files\.words\)$/);
+    });
+    it('a package without a word list loads as before: no words, an engine that invents what it may', async () => {
+      editManifest(dir, (m) => delete m.files.words);
+      fs.rmSync(path.join(dir, 'words.txt.gz'), { force: true });
+      assert.equal(loadModelPackage(dir).words, undefined);
+      const engine = await RewriteEngine.load(dir, { executionProvider: 'cpu', threads: 1 });
+      try {
+        assert.equal(engine.hasWordList, false);
+        assert.equal(engine.inventedWords('purrswanger', 'a cat'), undefined);
+        const r = await engine.rewrite('How can I be a good geologist?', {
+          task: engine.tasks[0] as 'paraphrase',
+          candidates: 4,
+          steps: 2,
+          seed: 1,
+        });
+        assert.equal(r.candidates.length, 4);
+        assert.equal(r.constraints?.inventedWordsReplaced, 0);
+      } finally {
+        await engine.dispose();
+      }
     });
   });
 });

@@ -1,3 +1,4 @@
+import gzip
 import json
 import os
 import shutil
@@ -89,6 +90,27 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(m["provenance"]["data"][0]["licence"], meta["data"][0]["licence"])
         size = os.path.getsize(os.path.join(self.out, "embeddings.bin"))
         self.assertEqual(size, (meta["vocabSize"] + 1) * 8 * 4)
+
+    def test_word_list_is_copied_from_the_data_folder_when_prepare_wrote_one(self):
+        # The fake data folder predates word lists: no file, no manifest entry (the engine then rounds unconstrained).
+        self.assertNotIn("words", self.man["files"])
+        self.assertFalse(os.path.exists(os.path.join(self.out, "words.txt.gz")))
+        data = tempfile.mkdtemp(prefix="dq-words-")
+        out = tempfile.mkdtemp(prefix="dq-export-words-")
+        try:
+            for f in os.listdir(fake_data_dir()):
+                shutil.copyfile(os.path.join(fake_data_dir(), f), os.path.join(data, f))
+            blob = gzip.compress(b"#diffuseq-words 1\ncat\ndog\n")
+            with open(os.path.join(data, "words.txt.gz"), "wb") as f:
+                f.write(blob)
+            man = export_package(self.ck, out, name="t", data_dir=data)
+            self.assertEqual(man["files"]["words"], "words.txt.gz")
+            with open(os.path.join(out, "words.txt.gz"), "rb") as f:
+                self.assertEqual(f.read(), blob)
+            self.assertEqual(load_json(os.path.join(out, "manifest.json"))["files"]["words"], "words.txt.gz")
+        finally:
+            shutil.rmtree(data, ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
 
     def test_embeddings_rows(self):
         V = self.ck["meta"]["vocabSize"]

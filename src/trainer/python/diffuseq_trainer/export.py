@@ -416,6 +416,21 @@ def write_tokenizer(ck, data_dir, out_dir):
             log(f"warning: no {fname} in the data folder or the checkpoint; the package is incomplete")
 
 
+WORD_LIST_FILE = "words.txt.gz"
+
+
+def write_word_list(ck, data_dir, out_dir):
+    """The word list `prepare` wrote (the engine's constrained rounding, src/engine/wordList.ts), copied as it is
+    from the data folder (--data, else the one the checkpoint was trained on). False when there is none: the
+    package then loads without one, as packages from before it did."""
+    for d in (data_dir, ck.get("dataDir")):
+        if d and os.path.exists(os.path.join(d, WORD_LIST_FILE)):
+            shutil.copyfile(os.path.join(d, WORD_LIST_FILE), os.path.join(out_dir, WORD_LIST_FILE))
+            return True
+    log(f"note: no {WORD_LIST_FILE} in the data folder (prepared before word lists): the package has no word list")
+    return False
+
+
 def export_package(ck, out_dir, fp16=False, name=None, description=None, note=None, data_dir=None):
     os.makedirs(out_dir, exist_ok=True)
     model = ckpt_io.build_model(ck).eval()
@@ -432,6 +447,7 @@ def export_package(ck, out_dir, fp16=False, name=None, description=None, note=No
     write_raw(os.path.join(out_dir, "embeddings.bin"), emb, emb_dtype)
     emb_stored = emb  # with fp16 the model was rounded already, so the stored float16 rows are exact
     write_tokenizer(ck, data_dir, out_dir)
+    has_words = write_word_list(ck, data_dir, out_dir)
     examples = ck.get("validExamples") or []
     if examples:
         write_parity(model, cfg, ck["meta"], examples, out_dir, emb_stored)
@@ -445,6 +461,8 @@ def export_package(ck, out_dir, fp16=False, name=None, description=None, note=No
         note if note is not None else cfg.get("note", ""),
         emb_dtype,
     )
+    if has_words:
+        man["files"]["words"] = WORD_LIST_FILE
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump(man, f, indent=2)
     return man
