@@ -69,6 +69,7 @@ class DiffuSeqExtension implements vscode.Disposable {
       onBusy: (busy, fraction) => this.setBusy(busy, fraction),
       showError: (m, e) => this.showError(m, e),
     });
+    this.disposables.push(this.rewrite);
     this.tasks = new TrainingTaskProvider({
       extensionPath: ctx.extensionPath,
       log: this.log,
