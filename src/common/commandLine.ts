@@ -35,7 +35,7 @@ export function usageError(command: string, message: string): UserError {
 /** Where a command reads and writes; tests pass their own. */
 export interface CommandIo {
   stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
-  stderr: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
   /** Standard input (default process.stdin). */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   env?: NodeJS.ProcessEnv;

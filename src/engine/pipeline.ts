@@ -22,7 +22,7 @@ import { dpmSolverPlusPlus } from './sampler/dpmSolver';
 import { DiscreteVpSchedule, sqrtAlphasCumprod } from './schedule';
 import { joinSegments, splitSegments, type Segment } from './segment';
 import { GraphLoadError, createSessions, firstLine, ort, type ModelSessions } from './session';
-import { restoreCase, stripControlChars, targetBudget } from './text';
+import { restoreCase, shortenForMessage, stripControlChars, targetBudget } from './text';
 import { Tokenizer, unknownWordsWarning } from './tokenizer';
 import type {
   Candidate,
@@ -339,6 +339,13 @@ export class RewriteEngine {
       const source = [o.taskId, ...ids, m.tokens.sep];
       return { text: clean.text, source, budget, L: source.length + budget, rng: root.child(s), outputs: [] };
     });
+    // Nothing the model knows (all CJK, one 1 MB "word"): it would invent text from [UNK] alone. Refused.
+    if (unknown.length > 0 && jobs.every((j) => j.source.slice(1, -1).every((id) => id === this.tokenizer.unkId))) {
+      const shown = [...new Set(unknown)].slice(0, 3).map((w) => JSON.stringify(shortenForMessage(w)));
+      throw new RewriteInputError(
+        `the model cannot read this text: none of its words is in the model's vocabulary (${shown.join(', ')}), so nothing was rewritten`,
+      );
+    }
     if (controls > 0) {
       warnings.push(
         `${controls} control character${controls === 1 ? ' was' : 's were'} removed from the input (NUL, escape codes and the like)`,

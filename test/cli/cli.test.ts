@@ -254,6 +254,23 @@ describe('cli: diffuseq', function () {
       assert.equal(j.warnings.filter((w: string) => /asked for coreml/.test(w)).length, 1);
     });
 
+    it('warns when standard input is not valid UTF-8, and refuses text the model cannot read', () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, DIFFUSEQ_MODEL: model };
+      delete env.DIFFUSEQ_DEBUG;
+      const r = spawnSync(process.execPath, [BIN, 'rewrite', '--task', 'paraphrase', '--candidates', '2', '--steps', '2'], {
+        input: Buffer.concat([Buffer.from('Why is the sky blue'), Buffer.from([0xff]), Buffer.from('?\n')]),
+        env,
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /^warning: standard input is not valid UTF-8: 1 invalid byte sequence was replaced by "\uFFFD"$/m);
+      assertOneLineError(
+        diffuseq(['rewrite', '--task', 'paraphrase', '今天天气很好'], { model }),
+        1,
+        /^diffuseq: the model cannot read this text: none of its words is in the model's vocabulary \("今天天气很好"\), so nothing was rewritten$/,
+      );
+    });
+
     it('reports a manifest version mismatch in one line', () => {
       const dir = copyPackage(model, 'cli-v2');
       const p = path.join(dir, 'manifest.json');
