@@ -95,6 +95,8 @@ export const BLANK_CANDIDATE_MESSAGE = 'That candidate is empty: applying it wou
  * nothing; that must not be reported as applied.
  */
 export function confirmApplied(texts: readonly string[], textsNow: ReadonlyArray<string | undefined>): string | undefined {
-  if (texts.every((t, i) => textsNow[i] === t)) return undefined;
+  // The editor writes line breaks in the document's own style (CRLF or LF): that is not a refusal.
+  const lf = (t: string | undefined) => t?.replace(/\r\n/g, '\n');
+  if (texts.every((t, i) => lf(textsNow[i]) === lf(t))) return undefined;
   return 'The document is read-only (the editor did not change it), so the candidate was not applied.';
 }

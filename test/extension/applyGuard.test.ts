@@ -61,6 +61,7 @@ describe('extension/applyGuard', () => {
 
   it('confirms an edit only when the document now holds every candidate (a read-only one does not)', () => {
     assert.equal(confirmApplied(['New A.', 'New B.'], ['New A.', 'New B.']), undefined);
+    assert.equal(confirmApplied(['Line one.\nLine two.'], ['Line one.\r\nLine two.']), undefined, 'CRLF document');
     assert.match(confirmApplied(['New A.'], ['Old A.']) ?? '', /read-only.*not applied/);
     assert.match(confirmApplied(['New A.', 'New B.'], ['New A.', undefined]) ?? '', /not applied/);
   });
