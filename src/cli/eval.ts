@@ -1,7 +1,7 @@
 /** `diffuseq eval`: evaluate the model on a .jsonl file. */
-import * as fs from 'node:fs';
 import { evaluate, readEvalData, type EvalReport, type QualityScores } from '../engine/eval';
 import { type CommandIo, intFlag, parseCommandLine, usageError } from '../common/commandLine';
+import { checkOutputFile, writeFileAtomic } from '../common/outputFile';
 import { SAMPLING_OPTIONS, loadEngine, fmt, ms, resolveModelDir, samplingChoices, samplingFlags } from './common';
 
 export const EVAL_HELP = `usage: diffuseq eval --task paraphrase|simplify --data FILE.jsonl [options]
@@ -59,7 +59,8 @@ export async function evalMain(argv: string[], io: CommandIo, signal?: AbortSign
   if (outFile === '') {
     throw usageError('eval', '--out needs a file name');
   }
-  // Read the data before loading the model: a bad file fails fast.
+  // Check where the report goes and read the data before loading the model: a bad path or file fails fast.
+  if (outFile) checkOutputFile(outFile);
   const examples = readEvalData(values.data, limit);
   const model = resolveModelDir(f.model, io.env);
   const engine = await loadEngine('eval', model, f, io);
@@ -75,19 +76,14 @@ export async function evalMain(argv: string[], io: CommandIo, signal?: AbortSign
   } finally {
     await engine.dispose();
   }
-  if (outFile) {
-    try {
-      fs.writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
-    } catch (e) {
-      throw new Error(`cannot write ${outFile}: ${(e as Error).message}`, { cause: e });
-    }
-  }
+  // The report is printed first: should the file fail after all (a disk filled meanwhile), the run is not lost.
   if (f.json) {
     const { results: _results, ...summary } = report;
     io.stdout.write(JSON.stringify(summary) + '\n');
   } else {
     io.stdout.write(formatReport(report));
   }
+  if (outFile) writeFileAtomic(outFile, JSON.stringify(report, null, 2) + '\n');
   return 0;
 }
 

@@ -3,6 +3,7 @@
  * stack trace (set DIFFUSEQ_DEBUG=1 to see one).
  */
 import { type CommandIo, USAGE_EXIT, UserError, processIo, reportError } from '../common/commandLine';
+import { guardStandardStreams } from '../common/outputFile';
 
 export const MAIN_HELP = `usage: diffuseq <command> [options]
 
@@ -76,6 +77,7 @@ function version(): string {
 
 /** Entry point of bin/diffuseq.js: Ctrl-C cancels a running rewrite/eval cleanly (exit 130). */
 export function run(argv: string[] = process.argv.slice(2)): void {
+  guardStandardStreams();
   const ac = new AbortController();
   // The trainer's commands handle SIGINT themselves (the trainer writes a checkpoint first).
   const ours = argv[0] === 'rewrite' || argv[0] === 'eval';

@@ -1,7 +1,8 @@
 /** `diffuseq rewrite`: rewrite one text (argument or standard input) and print the candidates. */
 import type { RewriteOptions, RewriteResult } from '../engine/types';
 import { type CommandIo, parseCommandLine, usageError } from '../common/commandLine';
-import { SAMPLING_OPTIONS, loadEngine, fmt, ms, readAll, resolveModelDir, samplingChoices, samplingFlags } from './common';
+import { SAMPLING_OPTIONS, loadEngine, fmt, ms, readAllText, resolveModelDir, samplingChoices, samplingFlags } from './common';
+import { progressReporter } from './progress';
 
 export const REWRITE_HELP = `usage: diffuseq rewrite --task paraphrase|simplify [options] "text"
        echo "text" | diffuseq rewrite --task simplify [options]
@@ -24,7 +25,8 @@ options:
   --json               print {"candidates":[{"text","mbrScore"}],"mbrIndex","droppedCandidates","diversity",
                        "constraints","timings","executionProvider","warnings"}; "constraints" counts the invented
                        words replaced, the repeats collapsed and the candidates these changed
-  --verbose            log the execution-provider choice to stderr
+  --verbose            log the execution-provider choice and the progress to stderr (on a terminal the
+                       progress is shown anyway, on one line)
   -h, --help           this help
 `;
 
@@ -43,7 +45,13 @@ export async function rewriteMain(argv: string[], io: CommandIo, signal?: AbortS
     if (stdin.isTTY) {
       throw usageError('rewrite', 'no text: give it as an argument or on standard input');
     }
-    text = await readAll(stdin);
+    const read = await readAllText(stdin);
+    text = read.text;
+    if (read.invalid > 0) {
+      io.stderr.write(
+        `warning: standard input is not valid UTF-8: ${read.invalid} invalid byte sequence${read.invalid === 1 ? ' was' : 's were'} replaced by "\uFFFD"\n`,
+      );
+    }
     // A trailing newline from `echo` is not part of the text.
     text = text.replace(/\r?\n$/, '');
   }
@@ -53,8 +61,14 @@ export async function rewriteMain(argv: string[], io: CommandIo, signal?: AbortS
   const model = resolveModelDir(f.model, io.env);
   const engine = await loadEngine('rewrite', model, f, io);
   try {
-    const opts: RewriteOptions = { ...samplingChoices(f), signal };
-    const r = await engine.rewrite(text, opts);
+    const progress = progressReporter(io.stderr, { tty: !!io.stderr.isTTY && !f.json, verbose: f.verbose });
+    const opts: RewriteOptions = { ...samplingChoices(f), signal, onProgress: progress.onProgress };
+    let r: RewriteResult;
+    try {
+      r = await engine.rewrite(text, opts);
+    } finally {
+      progress.done();
+    }
     if (f.json) {
       io.stdout.write(JSON.stringify(toJson(r)) + '\n');
     } else {

@@ -35,7 +35,7 @@ export function usageError(command: string, message: string): UserError {
 /** Where a command reads and writes; tests pass their own. */
 export interface CommandIo {
   stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
-  stderr: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
   /** Standard input (default process.stdin). */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   env?: NodeJS.ProcessEnv;
@@ -95,6 +95,11 @@ export function parseCommandLine(
   let open: { name: string; values: string[] } | undefined;
   for (const tok of parsed.tokens ?? []) {
     if (tok.kind === 'option') {
+      // `--candidates 3 … --candidates 5` silently took the last: a value option may be given once.
+      const spec = options[tok.name];
+      if (spec?.type === 'string' && !spec.multiple && occurrences.some((o) => o.name === tok.name)) {
+        throw usageError(command, `--${tok.name} is given more than once (see ${commandName(command)} --help)`);
+      }
       const o = { name: tok.name, values: tok.value === undefined ? [] : [tok.value] };
       occurrences.push(o);
       open = grouped.includes(tok.name) ? o : undefined;
@@ -115,13 +120,14 @@ export function stringFlag(command: string, name: string, v: FlagValue): string 
   return v;
 }
 
-const DECIMAL_INTEGER = /^[+-]?\d+$/;
-const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+// Plain decimal, as written: no sign but a minus, no spaces (`" 3"` and `"+3"` are refused like `0x3`).
+const DECIMAL_INTEGER = /^-?\d+$/;
+const DECIMAL_NUMBER = /^-?(\d+\.?\d*|\.\d+)$/;
 
 /** An integer option in [min, max], written in decimal digits (`0x2` and `1e1` are refused). */
 export function intFlag(command: string, name: string, v: FlagValue, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
-  const s = String(v).trim();
+  const s = String(v);
   const n = Number(s);
   if (!DECIMAL_INTEGER.test(s) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw usageError(command, `--${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(v)})`);
@@ -132,7 +138,7 @@ export function intFlag(command: string, name: string, v: FlagValue, min: number
 /** A decimal number option in [min, max]. */
 export function numberFlag(command: string, name: string, v: FlagValue, min: number, max = Infinity): number | undefined {
   if (v === undefined) return undefined;
-  const s = String(v).trim();
+  const s = String(v);
   const n = Number(s);
   if (!DECIMAL_NUMBER.test(s) || n < min || n > max) {
     const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
@@ -185,6 +191,8 @@ export async function reportingErrors(io: Pick<CommandIo, 'stderr' | 'env'>, bod
 
 /** Runs a command's main when its module is the process's entry point; sets the exit code. */
 export function runAsProcess(main: (argv: string[], io: CommandIo) => Promise<number>, argv = process.argv.slice(2)): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- outputFile imports this module: load it when run
+  (require('./outputFile') as typeof import('./outputFile')).guardStandardStreams();
   const io = processIo();
   main(argv, io).then(
     (code) => {
@@ -194,4 +202,14 @@ export function runAsProcess(main: (argv: string[], io: CommandIo) => Promise<nu
       process.exitCode = reportError(e, io);
     },
   );
+}
+
+/**
+ * How a child process ended, for a message: `exit code 3`, `signal SIGKILL`, or — neither known (it could not be
+ * started, or its end was not seen) — never the bare `exit code null`.
+ */
+export function describeExit(code: number | null | undefined, signal?: string | null): string {
+  if (signal) return `was stopped by signal ${signal}`;
+  if (typeof code === 'number') return `exited with code ${code}`;
+  return 'ended without an exit code (it could not be started, or was killed)';
 }

@@ -353,7 +353,9 @@ function validateManifest(raw: unknown, fail: Fail): ModelManifest {
     fail(
       m.formatVersion === undefined
         ? `manifest.json has no formatVersion (this engine reads ${FORMAT_VERSION})`
-        : `manifest.json formatVersion ${JSON.stringify(m.formatVersion)} is not supported (this engine reads ${FORMAT_VERSION})`,
+        : typeof m.formatVersion !== 'number'
+          ? `manifest.json formatVersion must be the number ${FORMAT_VERSION}, not the ${typeof m.formatVersion} ${JSON.stringify(m.formatVersion)}`
+          : `manifest.json formatVersion ${JSON.stringify(m.formatVersion)} is not supported (this engine reads ${FORMAT_VERSION})`,
     );
   }
   const f = new FieldChecker(m, fail);

@@ -26,7 +26,7 @@ import { DiscreteVpSchedule, sqrtAlphasCumprod } from './schedule';
 import { joinSegments, splitSegments, type Segment } from './segment';
 import { GraphLoadError, createSessions, firstLine, ort, type ModelSessions } from './session';
 import { anchorsOf, localMask, mask, onlyProtected, unmask, type SpanKind } from './protect';
-import { stripControlChars, targetBudget } from './text';
+import { shortenForMessage, stripControlChars, targetBudget } from './text';
 import { Tokenizer, unknownWordsWarning } from './tokenizer';
 import type {
   Candidate,
@@ -455,6 +455,15 @@ export class RewriteEngine {
         sourceWords,
       };
     });
+    // Nothing the model knows (all CJK, one 1 MB "word"): it would invent text from [UNK] alone. Refused.
+    // (Segments of protected spans only are passed through, not read: they do not count.)
+    const read = jobs.filter((j) => j.verbatim === undefined);
+    if (unknown.length > 0 && read.length > 0 && read.every((j) => j.source.slice(1, -1).every((id) => id === this.tokenizer.unkId))) {
+      const shown = [...new Set(unknown)].slice(0, 3).map((w) => JSON.stringify(shortenForMessage(w)));
+      throw new RewriteInputError(
+        `the model cannot read this text: none of its words is in the model's vocabulary (${shown.join(', ')}), so nothing was rewritten`,
+      );
+    }
     if (controls > 0) {
       warnings.push(
         `${controls} control character${controls === 1 ? ' was' : 's were'} removed from the input (NUL, escape codes and the like)`,

@@ -26,13 +26,24 @@ export function targetBudget(n: number, maxTarget: number, spec: TargetBudgetSpe
 /** C0 and C1 control characters other than tab, line feed and carriage return (NUL, ESC, DEL, …). */
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
-/** `text` without control characters (they carry no words and the tokenizer would drop or [UNK] them). */
+/**
+ * Terminal escape sequences, whole: CSI (`ESC [ 31 m`, or the one-byte CSI U+009B), OSC (`ESC ] … BEL` or `ESC ] … ESC \\`)
+ * and the two-character ones. Removing only the ESC left `[31m` in the text.
+ */
+const ESCAPE_SEQUENCES = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
+
+/** `text` without control characters and escape sequences (they carry no words; the tokenizer would [UNK] them). */
 export function stripControlChars(text: string): { text: string; removed: number } {
   let removed = 0;
-  const out = text.replace(CONTROL_CHARS, () => {
-    removed++;
-    return '';
-  });
+  const out = text
+    .replace(ESCAPE_SEQUENCES, () => {
+      removed++;
+      return '';
+    })
+    .replace(CONTROL_CHARS, () => {
+      removed++;
+      return '';
+    });
   return { text: out, removed };
 }
 

@@ -117,6 +117,11 @@ export interface EngineClientOptions {
   onCrash?: (e: EngineCrashedError) => void;
   /** Replaces child_process.fork (tests). */
   fork?: (modulePath: string, args: string[], options: ForkOptions) => ChildProcess;
+  /**
+   * A rewrite fails, and the host is stopped, when the host has sent nothing (no progress, no answer) for this long
+   * (default 60 s; the engine reports every solver step). A frozen engine used to make every later run wait forever.
+   */
+  stallMs?: number;
 }
 
 interface Pending {
@@ -149,6 +154,9 @@ export class EngineClient {
   starts = 0;
   /** The last crash, until a restart succeeds. */
   lastCrash: EngineCrashedError | undefined;
+
+  /** When the host last sent anything (the stall watchdog of `rewrite`). */
+  private lastHeard = 0;
 
   constructor(private readonly opts: EngineClientOptions) {}
 
@@ -200,6 +208,7 @@ export class EngineClient {
     this.ready = new Promise<void>((resolve, reject) => {
       let settled = false;
       child.on('message', (m: unknown) => {
+        this.lastHeard = Date.now();
         if (!isHostMessage(m)) return;
         if (m.type === 'ready' && !settled) {
           settled = true;
@@ -364,11 +373,45 @@ export class EngineClient {
     const { id, promise } = this.request<RewriteResult>('rewrite', (i) => ({ type: 'rewrite', id: i, text, options }), pendingExtra);
     const onAbort = () => this.cancel(id);
     call.signal?.addEventListener('abort', onAbort, { once: true });
+    const watchdog = this.watchStall(id);
     try {
-      return await promise;
+      return await Promise.race([promise, watchdog.stalled]);
     } finally {
+      watchdog.dispose();
       call.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Rejects when the host has been silent for `stallMs` while request `id` is open: the request fails with a
+   * clear message and the host is stopped (the next request starts a new one).
+   */
+  private watchStall(id: number): { stalled: Promise<never>; dispose(): void } {
+    const stallMs = this.opts.stallMs ?? 60_000;
+    this.lastHeard = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setInterval(
+        () => {
+          if (!this.pending.has(id) || Date.now() - this.lastHeard < stallMs) return;
+          clearInterval(timer);
+          this.pending.delete(id);
+          const s = Math.round(stallMs / 1000);
+          this.log(`engine host silent for ${s} s during a rewrite: stopping it`);
+          reject(
+            new EngineCrashedError(
+              `The DiffuSeq engine stopped responding (nothing from it for ${s} s), so it was stopped. It starts again on the next request.`,
+              null,
+              null,
+              this.stderrTail.join('\n'),
+            ),
+          );
+          void this.stop(0);
+        },
+        Math.max(10, Math.min(1000, stallMs / 4)),
+      );
+    });
+    return { stalled, dispose: () => clearInterval(timer) };
   }
 
   /**

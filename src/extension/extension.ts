@@ -11,12 +11,13 @@ import type { Task } from '../engine/types';
 import { EngineClient, HostLoadOptions, ModelInfo } from './engineClient';
 import { Log } from './log';
 import { pickModelPackage } from './modelPicker';
-import { listModelPackages, readManifestSummary, resolveActiveModel } from './models';
+import { listModelPackages, modelPathProblem, readManifestSummary, resolveActiveModel } from './models';
 import { CandidatesPanel } from './panel';
 import type { PanelState } from './panelState';
 import { INSTALL_LINE, ProbeResult } from '../trainer/pythonProbe';
 import { RewriteController, RunOutcome } from './rewrite';
 import { readSettings, Settings } from './settings';
+import { statusView } from './statusView';
 import { TrainingTaskProvider, TrainTaskDefinition } from './taskProvider';
 import { findCheckpoint, findExportedPackage, ResolvedTrain, TASK_TYPE } from './trainTasks';
 import { trainWizard } from './trainWizard';
@@ -55,6 +56,10 @@ class DiffuSeqExtension implements vscode.Disposable {
   private readonly status: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
   private busy = false;
+  /** The last model load that failed (the status bar says so instead of naming the engine's previous model). */
+  private loadError: { dir: string; message: string } | undefined;
+  /** The diffuseq.modelPath value last warned about (once per value). */
+  private warnedModelPath: string | undefined;
   lastMissingPython: string | undefined;
   lastTaskEnd: { action: 'train' | 'export'; out: string; code: number | null } | undefined;
 
@@ -69,6 +74,7 @@ class DiffuSeqExtension implements vscode.Disposable {
       onBusy: (busy, fraction) => this.setBusy(busy, fraction),
       showError: (m, e) => this.showError(m, e),
     });
+    this.disposables.push(this.rewrite);
     this.tasks = new TrainingTaskProvider({
       extensionPath: ctx.extensionPath,
       log: this.log,
@@ -149,6 +155,7 @@ class DiffuSeqExtension implements vscode.Disposable {
         `no model package found (looked in ${this.bundledModelsDir()}${s.modelPath ? ` and ${s.modelPath}` : ''}). Set "diffuseq.modelPath" or run "DiffuSeq: Select Model…".`,
       );
     }
+    this.warnModelPath(s.modelPath);
     const client = this.getClient();
     const opts: HostLoadOptions = { executionProvider: s.executionProvider };
     if (!client.isLoaded(dir, opts) || !client.model) {
@@ -156,12 +163,29 @@ class DiffuSeqExtension implements vscode.Disposable {
       const summary = readManifestSummary(dir);
       report(crashed ? 'Restarting the engine after a crash…' : `Loading model ${summary?.name ?? path.basename(dir)}…`);
       const t0 = Date.now();
-      const model = await client.load(dir, opts);
+      let model: ModelInfo;
+      try {
+        model = await client.load(dir, opts);
+        this.loadError = undefined;
+      } catch (e) {
+        this.loadError = { dir, message: e instanceof Error ? e.message : String(e) };
+        this.updateStatus();
+        throw e;
+      }
       this.log.info(`model "${model.name}" ready in ${Date.now() - t0} ms on ${model.executionProvider} (engine pid ${client.pid})`);
       if (crashed) void vscode.window.showInformationMessage('DiffuSeq: the engine process was restarted after a crash.');
       this.updateStatus();
     }
     return { client, model: client.model! };
+  }
+
+  /** A diffuseq.modelPath that names no model: said once (log and notification), not a silent fallback. */
+  private warnModelPath(modelPath: string): void {
+    const problem = modelPathProblem(this.resolveUserPath(modelPath));
+    if (!problem || this.warnedModelPath === modelPath) return;
+    this.warnedModelPath = modelPath;
+    this.log.warn(problem);
+    void vscode.window.showWarningMessage(`DiffuSeq: ${problem}.`);
   }
 
   setBusy(busy: boolean, fraction?: number): void {
@@ -171,18 +195,21 @@ class DiffuSeqExtension implements vscode.Disposable {
 
   updateStatus(fraction?: number): void {
     const dir = this.activeModelDir();
-    const loaded = this.client?.model;
-    const name = loaded?.name ?? (dir ? (readManifestSummary(dir)?.name ?? path.basename(dir)) : undefined);
-    if (this.busy) {
-      this.status.text = `$(sync~spin) DiffuSeq ${Math.round((fraction ?? 0) * 100)}%`;
-    } else if (!name) {
-      this.status.text = '$(warning) DiffuSeq: no model';
-    } else {
-      this.status.text = `$(sparkle) ${name}${loaded ? ` · ${loaded.executionProvider}` : ''}`;
-    }
+    const engineModel = this.client?.model;
+    // The engine's model counts only while it is the active one (statusView.ts).
+    const activeName = dir
+      ? engineModel && path.resolve(engineModel.dir) === path.resolve(dir)
+        ? engineModel.name
+        : (readManifestSummary(dir)?.name ?? path.basename(dir))
+      : undefined;
+    const view = statusView({ activeDir: dir, activeName, loaded: engineModel, loadError: this.loadError, busy: this.busy, fraction });
+    const loaded = view.loaded ? engineModel : undefined;
+    const name = activeName;
+    this.status.text = view.text;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**DiffuSeq Rewrite**\n\n`);
     md.appendMarkdown(name ? `Model: \`${name}\`${dir ? ` (${dir})` : ''}\n\n` : 'No model package found.\n\n');
+    if (view.problem) md.appendMarkdown(`It could not be loaded: ${view.problem}\n\n`);
     md.appendMarkdown(
       loaded
         ? `Execution provider: \`${loaded.executionProvider}\` (engine pid ${this.client?.pid})\n\n`

@@ -73,6 +73,17 @@ export function listModelPackages(bundledRoot: string, configuredPath: string): 
 }
 
 /**
+ * Why `diffuseq.modelPath` names no model (it used to fall back to the bundled one without a word), or undefined
+ * when it is empty or holds a package (itself or in a sub-folder).
+ */
+export function modelPathProblem(configuredPath: string): string | undefined {
+  if (!configuredPath) return undefined;
+  if (findPackagesIn(configuredPath, 'configured').length > 0) return undefined;
+  const what = fs.existsSync(configuredPath) ? 'is not a model package (no manifest.json in it or in its sub-folders)' : 'does not exist';
+  return `"diffuseq.modelPath" ${configuredPath} ${what}; using the bundled model instead`;
+}
+
+/**
  * The package to use: the chosen one (Select Model…) while it still exists; else the configured path when
  * it is a package; else the bundled `default`; else the first package found (configured, then bundled,
  * where names starting with `_` — test packages — come last).

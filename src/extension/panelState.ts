@@ -164,9 +164,12 @@ export function reducePanel(state: PanelState | undefined, action: PanelAction):
         stale: false,
       };
     }
-    case 'failed':
+    case 'failed': {
       if (action.runId !== state.runId || state.status !== 'running') return state;
-      return { ...state, status: 'error', message: { kind: 'error', text: action.message } };
+      // The model shown was the last run's: after a failed load (a broken package picked) it is not the one in use.
+      const { model: _previous, ...rest } = state;
+      return { ...rest, status: 'error', message: { kind: 'error', text: action.message } };
+    }
     case 'cancelled':
       if (action.runId !== state.runId || state.status !== 'running') return state;
       return { ...state, status: 'cancelled', message: { kind: 'info', text: 'Cancelled.' } };

@@ -5,12 +5,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RewriteResult, Task } from '../engine/types';
-import { decideApplyAll } from './applyGuard';
+import { BLANK_CANDIDATE_MESSAGE, confirmApplied, decideApplyAll, refuseBlank } from './applyGuard';
 import { AbortError, isAbortError } from '../engine/errors';
 import { EngineClient, EngineCrashedError, HostLoadOptions, ModelInfo } from './engineClient';
 import { Log } from './log';
 import { CandidatesPanel } from './panel';
 import { runProgress } from './panelState';
+import { relocate, shiftSpanAll } from './rangeTracker';
 import { moreSteps, randomSeed, readSettings, Settings } from './settings';
 
 /** One selection being rewritten: where it is and what text it expects there. */
@@ -21,8 +22,13 @@ export interface RewriteTarget {
   original: string;
   /** The text that must be at `range` for an apply: `original`, or the last applied candidate. */
   expected: string;
-  /** Document version when `expected` was read/written. */
+  /** Document version `start`/`end` (and `range`) are true for: edits up to it were followed. */
   version: number;
+  /** `range` as document offsets, moved by every edit since (rangeTracker.ts). */
+  start: number;
+  end: number;
+  /** The document was closed since: edits were no longer followed, and the text is found again by search. */
+  lost?: boolean;
 }
 
 interface RunSpec {
@@ -51,9 +57,9 @@ export interface RewriteDeps {
   showError(message: string, error?: unknown): void;
 }
 
-export class RewriteController {
+export class RewriteController implements vscode.Disposable {
   private runCounter = 0;
-  private current: { id: number; cts: vscode.CancellationTokenSource } | undefined;
+  private current: { id: number; cts: vscode.CancellationTokenSource; spec: RunSpec } | undefined;
   /** The run whose candidates the panel shows (panel mode): Apply, Copy, Regenerate and More steps use it. */
   private panelSpec: { runId: number; spec: RunSpec } | undefined;
   /** The run an apply was last refused for: Re-run rewrites its selections again. */
@@ -61,7 +67,42 @@ export class RewriteController {
   /** The outcome of the last finished run (tests). */
   lastOutcome: RunOutcome | undefined;
 
-  constructor(private readonly deps: RewriteDeps) {}
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly deps: RewriteDeps) {
+    this.subscriptions = [
+      vscode.workspace.onDidChangeTextDocument((e) => this.followEdits(e)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.forEachTarget(d.uri, (t) => (t.lost = true))),
+    ];
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((d) => d.dispose());
+  }
+
+  /** Every selection a run, the panel or a Re-run may still write to (each once: specs share targets). */
+  private liveTargets(): Set<RewriteTarget> {
+    const specs = [this.current?.spec, this.panelSpec?.spec, this.refusedSpec];
+    return new Set(specs.flatMap((s) => s?.targets ?? []));
+  }
+
+  private forEachTarget(uri: vscode.Uri, f: (t: RewriteTarget) => void): void {
+    const key = uri.toString();
+    for (const t of this.liveTargets()) if (t.uri.toString() === key) f(t);
+  }
+
+  /** Moves the recorded ranges with the document's edits, so Apply and Re-run find their text where it is now. */
+  private followEdits(e: vscode.TextDocumentChangeEvent): void {
+    if (e.contentChanges.length === 0) return;
+    const doc = e.document;
+    const changes = e.contentChanges.map((c) => ({ offset: c.rangeOffset, deleted: c.rangeLength, inserted: c.text.length }));
+    this.forEachTarget(doc.uri, (t) => {
+      // An apply sets the version it wrote: the event of that edit (which may come after) is already counted.
+      if (t.lost || doc.version <= t.version) return;
+      const s = shiftSpanAll({ start: t.start, end: t.end }, changes);
+      setSpan(doc, t, s.start, s.end);
+    });
+  }
 
   get running(): boolean {
     return !!this.current;
@@ -112,13 +153,21 @@ export class RewriteController {
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     let targets = editor ? targetsFromSelections(editor) : [];
     if (targets.length === 0) {
-      targets = spec.targets
+      // The recorded ranges, moved by the edits since (never the old line/character, which may now hold the next
+      // sentence); a document closed meanwhile is searched for the text instead.
+      const found = spec.targets.map((t) => (t.lost ? relocateTarget(doc, t) : t));
+      const why = found.find((f): f is string => typeof f === 'string');
+      if (why) {
+        void vscode.window.showWarningMessage(`DiffuSeq: ${why} Select the text and run the command again.`);
+        return undefined;
+      }
+      targets = (found as RewriteTarget[])
         .map((t) => doc.validateRange(t.range))
-        .filter((r) => !r.isEmpty)
+        .filter((r) => !r.isEmpty && doc.getText(r).trim() !== '')
         .map((range) => makeTarget(doc, range));
     }
     if (targets.length === 0) {
-      void vscode.window.showInformationMessage('DiffuSeq: select the text to rewrite first.');
+      void vscode.window.showInformationMessage('DiffuSeq: the text to rewrite was deleted; select the text to rewrite first.');
       return undefined;
     }
     return this.run({ ...spec, targets }, fromPanel);
@@ -139,7 +188,7 @@ export class RewriteController {
     this.current?.cts.cancel();
     const id = ++this.runCounter;
     const cts = new vscode.CancellationTokenSource();
-    this.current = { id, cts };
+    this.current = { id, cts, spec };
     const settings = this.settings();
     const usePanel = fromPanel || settings.applyMode === 'panel';
     if (usePanel) this.panelSpec = { runId: id, spec };
@@ -235,7 +284,13 @@ export class RewriteController {
         panel.focus();
       } else {
         const texts = results.results.map((r) => r.candidates[r.mbrIndex]?.text ?? r.candidates[0]?.text ?? '');
-        await this.applyTexts(spec.targets, texts, spec);
+        const blank = refuseBlank(texts);
+        if (blank) {
+          log.warn(`run #${id}: ${blank}`);
+          void vscode.window.showWarningMessage(`DiffuSeq: ${blank}`);
+        } else {
+          await this.applyTexts(spec.targets, texts, spec);
+        }
       }
     } catch (e) {
       if (isAbortError(e)) {
@@ -271,6 +326,10 @@ export class RewriteController {
     const c = st.items[item]?.candidates[candidate];
     const target = shown.spec.targets[item];
     if (!c || !target) return false;
+    if (c.text.trim() === '') {
+      panel.dispatch({ type: 'message', message: { kind: 'warning', text: BLANK_CANDIDATE_MESSAGE } });
+      return false;
+    }
     const ok = await this.applyTexts([target], [c.text], shown.spec);
     if (ok) panel.dispatch({ type: 'applied', item, candidate });
     return ok;
@@ -290,27 +349,23 @@ export class RewriteController {
    */
   async applyTexts(targets: RewriteTarget[], texts: string[], spec: RunSpec): Promise<boolean> {
     const uri = targets[0].uri;
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isClosed);
     const decision = decideApplyAll(
       targets.map((t) => {
         const valid = doc ? doc.validateRange(t.range) : undefined;
         return {
           target: { original: t.expected, runVersion: t.version },
           now: {
-            version: doc && !doc.isClosed ? doc.version : undefined,
+            // A target whose document was closed lost track of its edits: it counts as closed.
+            version: doc && !t.lost ? doc.version : undefined,
             textAtRange: doc && valid && valid.isEqual(t.range) ? doc.getText(t.range) : undefined,
+            deleted: t.start === t.end,
           },
         };
       }),
     );
     if (decision.kind === 'refuse') {
-      this.deps.log.warn(`apply refused: ${decision.message}`);
-      this.refusedSpec = spec;
-      const st = this.deps.panel().state;
-      if (st) this.deps.panel().dispatch({ type: 'refused', message: decision.message });
-      void vscode.window.showWarningMessage(`DiffuSeq: ${decision.message}`, 'Re-run').then((choice) => {
-        if (choice === 'Re-run') void this.rerun();
-      });
+      this.refuse(decision.message, spec);
       return false;
     }
     const d = doc!;
@@ -337,22 +392,73 @@ export class RewriteController {
       return false;
     }
     let delta = 0;
-    for (const o of order) {
+    const placed = order.map((o) => {
       const start = o.start + delta;
-      const range = new vscode.Range(d.positionAt(start), d.positionAt(start + texts[o.i].length));
       delta += texts[o.i].length - (o.end - o.start);
-      o.t.range = range;
-      o.t.expected = d.getText(range);
-      o.t.version = d.version;
+      return { o, start, end: start + texts[o.i].length };
+    });
+    const readOnly = confirmApplied(
+      placed.map((p) => texts[p.o.i]),
+      placed.map((p) => d.getText(new vscode.Range(d.positionAt(p.start), d.positionAt(p.end)))),
+    );
+    if (readOnly) {
+      this.refuse(readOnly, spec, false);
+      return false;
+    }
+    for (const p of placed) {
+      setSpan(d, p.o.t, p.start, p.end);
+      p.o.t.expected = texts[p.o.i];
     }
     this.deps.log.info(`applied ${targets.length} replacement(s) to ${d.uri.toString()} (version ${d.version})`);
     return true;
+  }
+
+  /** An apply that cannot be done: the warning with its reason, in the panel too; Re-run where it can help. */
+  private refuse(message: string, spec: RunSpec, offerRerun = true): void {
+    this.deps.log.warn(`apply refused: ${message}`);
+    if (offerRerun) this.refusedSpec = spec;
+    // 'refused' marks the panel stale (it offers Re-run); a read-only document only gets the warning.
+    if (this.deps.panel().state) {
+      this.deps
+        .panel()
+        .dispatch(offerRerun ? { type: 'refused', message } : { type: 'message', message: { kind: 'warning', text: message } });
+    }
+    const actions = offerRerun ? ['Re-run'] : [];
+    void vscode.window.showWarningMessage(`DiffuSeq: ${message}`, ...actions).then((choice) => {
+      if (choice === 'Re-run') void this.rerun();
+    });
   }
 }
 
 function makeTarget(doc: vscode.TextDocument, range: vscode.Range): RewriteTarget {
   const text = doc.getText(range);
-  return { uri: doc.uri, range, original: text, expected: text, version: doc.version };
+  return {
+    uri: doc.uri,
+    range,
+    original: text,
+    expected: text,
+    version: doc.version,
+    start: doc.offsetAt(range.start),
+    end: doc.offsetAt(range.end),
+  };
+}
+
+/** Records a target's offsets (and its range) as of the document's current version. */
+function setSpan(doc: vscode.TextDocument, t: RewriteTarget, start: number, end: number): void {
+  t.start = start;
+  t.end = end;
+  t.range = new vscode.Range(doc.positionAt(start), doc.positionAt(end));
+  t.version = doc.version;
+}
+
+/** A target of a document that was closed and opened again: its text found again, or why it cannot be. */
+function relocateTarget(doc: vscode.TextDocument, t: RewriteTarget): RewriteTarget | string {
+  const r = relocate(doc.getText(), t.expected);
+  if (r.kind === 'missing') return 'The document was closed and the selected text is no longer in it.';
+  if (r.kind === 'ambiguous') return `The document was closed and the selected text now occurs ${r.count} times in it.`;
+  const found: RewriteTarget = { ...t, lost: false };
+  setSpan(doc, found, r.span.start, r.span.end);
+  return found;
 }
 
 /** A target read again from scratch (Regenerate / More steps rewrite the original text, apply where it is now). */

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { describeExit } from '../common/commandLine';
 import { Log } from './log';
 import { probePython, ProbeResult } from '../trainer/pythonProbe';
 import {
@@ -204,9 +205,9 @@ class TrainPty implements vscode.Pseudoterminal {
       output: (text) => this.write(text),
       exit: (code, signal) => {
         this.provider.track(runner, false);
-        const how = signal ? `signal ${signal}` : `exit code ${code}`;
-        this.write(`\n${DIM}diffuseq ${exporting ? 'export' : 'train'} ended (${how}).${RESET}\n`);
-        deps.log.info(`task ended (${how}): diffuseq ${args.join(' ')}`);
+        const how = describeExit(code, signal);
+        this.write(`\n${DIM}diffuseq ${exporting ? 'export' : 'train'} ${how}.${RESET}\n`);
+        deps.log.info(`task ${how}: diffuseq ${args.join(' ')}`);
         this.finish(code ?? 1);
         deps.onFinished(this.def, resolved, code);
       },

@@ -15,7 +15,7 @@ export interface DiffuseqTaskDefinition {
   config: string;
   /** Prepared data folder (docs/data-format.md); the config's own when omitted. */
   data?: string;
-  /** Run folder (checkpoints, logs, export); runs/<config name> when omitted. */
+  /** Run folder (checkpoints, logs, export); when omitted runs/<config name>, or -2, -3, … if that holds a checkpoint. */
   out?: string;
   /** A model package to start from (`train --init`): its weights, fresh optimizer; the data must use its tokenizer. */
   init?: string;
@@ -29,6 +29,22 @@ export function configName(configPath: string): string {
 
 export function defaultOutDir(configPath: string, workspaceRoot: string): string {
   return path.join(workspaceRoot, 'runs', configName(configPath));
+}
+
+/**
+ * The run folder for a new run of a config: runs/<config>, or runs/<config>-2, -3, … when the earlier ones hold a
+ * checkpoint. A fixed folder made a second run replace the first one's checkpoint (the trainer now refuses that).
+ */
+export function freshOutDir(
+  configPath: string,
+  workspaceRoot: string,
+  hasCheckpoint: (dir: string) => boolean = (d) => findCheckpoint(d) !== undefined,
+): string {
+  const base = defaultOutDir(configPath, workspaceRoot);
+  for (let n = 1; ; n++) {
+    const dir = n === 1 ? base : `${base}-${n}`;
+    if (!hasCheckpoint(dir)) return dir;
+  }
 }
 
 export function taskLabel(def: DiffuseqTaskDefinition): string {
@@ -56,7 +72,7 @@ export function resolveDefinition(def: DiffuseqTaskDefinition, workspaceRoot: st
   return {
     config,
     data: def.data ? resolvePath(def.data, workspaceRoot) : undefined,
-    out: def.out ? resolvePath(def.out, workspaceRoot) : defaultOutDir(config, workspaceRoot),
+    out: def.out ? resolvePath(def.out, workspaceRoot) : freshOutDir(config, workspaceRoot),
     ...(def.init ? { init: resolvePath(def.init, workspaceRoot) } : {}),
   };
 }

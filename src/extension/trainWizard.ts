@@ -6,7 +6,7 @@ import { browseForModelPackage } from './modelPicker';
 import { readManifestSummary } from './models';
 import { probePython, type ProbeResult } from '../trainer/pythonProbe';
 import { TrainingTaskProvider, TrainTaskDefinition, workspaceRoot } from './taskProvider';
-import { configName, defaultOutDir, TASK_TYPE } from './trainTasks';
+import { configName, freshOutDir, TASK_TYPE } from './trainTasks';
 
 export interface TrainWizardEnv {
   tasks: TrainingTaskProvider;
@@ -77,7 +77,7 @@ export async function trainWizard(env: TrainWizardEnv): Promise<vscode.TaskExecu
     type: TASK_TYPE,
     config: cfg.file,
     data: data[0].fsPath,
-    out: defaultOutDir(cfg.file, root),
+    out: freshOutDir(cfg.file, root),
     ...(init ? { init } : {}),
   };
   return vscode.tasks.executeTask(env.tasks.build(def, folder ?? vscode.TaskScope.Workspace));

@@ -72,7 +72,8 @@ export function noTorchMessage(tried: { executable: string; reason: string }[], 
 /** Finds Python with torch or throws a UserError with the install lines. */
 export function requirePythonWithTorch(env: NodeJS.ProcessEnv = process.env): PythonInfo {
   const r = findPythonWithTorch(env);
-  if (!r.python) throw new UserError(noTorchMessage(r.tried), 2);
+  // Exit 1: the command line was fine (2 is for a bad one); the machine lacks PyTorch.
+  if (!r.python) throw new UserError(noTorchMessage(r.tried), 1);
   return r.python;
 }
 

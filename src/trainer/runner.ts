@@ -12,6 +12,7 @@ import * as readline from 'readline';
 import {
   type CommandIo,
   UserError,
+  describeExit,
   parseCommandLine,
   intFlag,
   numberFlag,
@@ -41,6 +42,10 @@ export interface TrainOptions {
   resume?: string;
   /** A model package folder to start from (its weights; fresh optimizer and schedule). */
   init?: string;
+  /** Start a new run in an `out` folder that already holds a checkpoint, replacing it (the trainer refuses otherwise). */
+  overwrite?: boolean;
+  /** The trainer prints the traceback of a failure (it is one line without). */
+  verbose?: boolean;
   maxSteps?: number;
   maxMinutes?: number;
   /** >1: torch.distributed.run with that many processes (one per GPU). */
@@ -69,6 +74,8 @@ export function trainCommand(python: string, opts: TrainOptions): string[] {
   if (opts.init) args.push('--init', abs(opts.init));
   if (opts.maxSteps !== undefined) args.push('--max-steps', String(opts.maxSteps));
   if (opts.maxMinutes !== undefined) args.push('--max-minutes', String(opts.maxMinutes));
+  if (opts.overwrite) args.push('--overwrite');
+  if (opts.verbose) args.push('--verbose');
   if (opts.extraArgs) args.push(...opts.extraArgs);
   return [python, ...args];
 }
@@ -144,8 +151,7 @@ export class TrainingRun extends EventEmitter {
       if (spawnError) s.error = s.error ?? `cannot start ${command[0]}: ${spawnError.message}`;
       s.status = exit.code === 0 && s.done && !s.error ? 'done' : this.signalsSent > 0 ? 'stopped' : 'failed';
       if (s.status === 'failed' && !s.error) {
-        s.error =
-          exit.code === 0 ? 'the trainer exited without a done event' : `the trainer exited with ${exit.signal ?? 'code ' + exit.code}`;
+        s.error = exit.code === 0 ? 'the trainer exited without a done event' : `the trainer ${describeExit(exit.code, exit.signal)}`;
       }
       this.push({ event: 'exit', summary: s });
       this.emit('exit', s);
@@ -307,7 +313,9 @@ export function startTraining(opts: TrainOptions): TrainingRun {
 // ---------------------------------------------------------------------------------------------------------------
 // CLI
 
-export const TRAIN_USAGE = `usage: diffuseq train --config FILE.json [--data DIR] [--out DIR] [--resume CKPT | --init PACKAGE] [--max-steps N] [--max-minutes M] [--gpus N]
+export const TRAIN_USAGE = `usage: diffuseq train --config FILE.json [--data DIR] [--out DIR] [--resume CKPT | --init PACKAGE] [--overwrite] [--max-steps N] [--max-minutes M] [--gpus N] [--verbose]
+  An --out folder that already holds a checkpoint is refused: --resume DIR/ckpt.pt continues that run, --overwrite
+  replaces it. --verbose prints the trainer's traceback of a failure.
   --init models/default starts from a model package's weights (the data must be prepared with its tokenizer:
   diffuseq prepare --tokenizer models/default …).
   Ctrl-C (or SIGTERM) stops the run after writing a checkpoint; the command to resume is printed.
@@ -322,6 +330,8 @@ const TRAIN_OPTIONS = {
   'max-steps': { type: 'string' },
   'max-minutes': { type: 'string' },
   gpus: { type: 'string' },
+  overwrite: { type: 'boolean' },
+  verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -342,6 +352,8 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     maxSteps: intFlag('train', 'max-steps', v['max-steps'], 1, Number.MAX_SAFE_INTEGER),
     maxMinutes: numberFlag('train', 'max-minutes', v['max-minutes'], 0),
     gpus: intFlag('train', 'gpus', v.gpus, 1, 1024),
+    ...(v.overwrite === true ? { overwrite: true } : {}),
+    ...(v.verbose === true ? { verbose: true } : {}),
   };
 }
 

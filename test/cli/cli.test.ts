@@ -65,6 +65,9 @@ describe('cli: diffuseq', function () {
         ],
         [['rewrite', '--task', 'paraphrase', '--candidates', '0x2', 'hi'], /--candidates must be an integer from 1 to 64 \(got "0x2"\)/],
         [['rewrite', '--task', 'paraphrase', '--steps', '1e1', 'hi'], /--steps must be an integer from 1 to 50 \(got "1e1"\)/],
+        [['rewrite', '--task', 'paraphrase', '--candidates', ' 3', 'hi'], /--candidates must be an integer from 1 to 64 \(got " 3"\)/],
+        [['rewrite', '--task', 'paraphrase', '--candidates', '+3', 'hi'], /--candidates must be an integer from 1 to 64 \(got "\+3"\)/],
+        [['rewrite', '--task', 'paraphrase', '--candidates', '3', '--candidates', '5', 'hi'], /--candidates is given more than once/],
         [['rewrite', '--task', 'paraphrase', '--sampler', 'euler', 'hi'], /--sampler must be one of dpm, ddpm \(got "euler"\)/],
         [['rewrite', '--task', 'paraphrase', '--noise', 'uniform', 'hi'], /--noise must be one of gaussian, absorbing/],
         [['rewrite', '--task', 'paraphrase', '--solver', 'x', 'hi'], /--solver must be one of textbook, x0-reset/],
@@ -107,6 +110,42 @@ describe('cli: diffuseq', function () {
         1,
         /cannot read .*missing\.jsonl: no such file/,
       );
+    });
+
+    it('eval checks --out before any work: a missing or read-only folder, a folder as the file', function () {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'diffuseq-cli-out-'));
+      const data = path.join(dir, 'd.jsonl');
+      fs.writeFileSync(data, '{"src":"a b","trg":"c d"}\n');
+      // A model that does not exist: the --out check must come first, so the error names --out, not the model.
+      const base = ['eval', '--task', 'paraphrase', '--data', data, '--model', '/nonexistent/model', '--out'];
+      assertOneLineError(
+        diffuseq([...base, path.join(dir, 'no', 'r.json')]),
+        1,
+        /cannot write --out .*r\.json: its folder does not exist; nothing was run$/,
+      );
+      assertOneLineError(diffuseq([...base, dir]), 1, /cannot write --out .*: it is a folder; nothing was run$/);
+      if (process.getuid?.() !== 0) {
+        const ro = path.join(dir, 'ro');
+        fs.mkdirSync(ro, { mode: 0o555 });
+        assertOneLineError(diffuseq([...base, path.join(ro, 'r.json')]), 1, /cannot write --out .*: permission denied; nothing was run$/);
+      }
+      assert.deepEqual(fs.readdirSync(dir).sort(), process.getuid?.() !== 0 ? ['d.jsonl', 'ro'] : ['d.jsonl'], 'no temp file left behind');
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('a failing standard output (> /dev/full) is one line, not a stack trace', function () {
+      if (!fs.existsSync('/dev/full')) this.skip();
+      const fd = fs.openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [BIN, 'rewrite', '--help'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+        assertOneLineError(
+          { code: r.status, stdout: '', stderr: r.stderr },
+          1,
+          /^diffuseq: cannot write the output to stdout: no space left/,
+        );
+      } finally {
+        fs.closeSync(fd);
+      }
     });
 
     it('dispatches prepare to the trainer', () => {
@@ -240,6 +279,23 @@ describe('cli: diffuseq', function () {
       );
       assert.equal(j.executionProvider, 'cpu');
       assert.equal(j.warnings.filter((w: string) => /asked for coreml/.test(w)).length, 1);
+    });
+
+    it('warns when standard input is not valid UTF-8, and refuses text the model cannot read', () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, DIFFUSEQ_MODEL: model };
+      delete env.DIFFUSEQ_DEBUG;
+      const r = spawnSync(process.execPath, [BIN, 'rewrite', '--task', 'paraphrase', '--candidates', '2', '--steps', '2'], {
+        input: Buffer.concat([Buffer.from('Why is the sky blue'), Buffer.from([0xff]), Buffer.from('?\n')]),
+        env,
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /^warning: standard input is not valid UTF-8: 1 invalid byte sequence was replaced by "\uFFFD"$/m);
+      assertOneLineError(
+        diffuseq(['rewrite', '--task', 'paraphrase', '今天天气很好'], { model }),
+        1,
+        /^diffuseq: the model cannot read this text: none of its words is in the model's vocabulary \("今天天气很好"\), so nothing was rewritten$/,
+      );
     });
 
     it('reports a manifest version mismatch in one line', () => {

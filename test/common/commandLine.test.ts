@@ -3,6 +3,7 @@ import {
   USAGE_EXIT,
   UserError,
   choiceFlag,
+  describeExit,
   intFlag,
   numberFlag,
   parseCommandLine,
@@ -59,6 +60,21 @@ describe('common/commandLine', () => {
     );
   });
 
+  it('refuses a value option given twice (it used to take the last silently); repeatable ones collect', () => {
+    usage(
+      () => parseCommandLine('rewrite', ['--candidates', '3', 'x', '--candidates=5'], OPTIONS),
+      /^diffuseq rewrite: --candidates is given more than once \(see diffuseq rewrite --help\)$/,
+    );
+    assert.deepEqual(parseCommandLine('prepare', ['--task', 'a', '--task', 'b'], OPTIONS).values.task, ['a', 'b']);
+    assert.equal(parseCommandLine('rewrite', ['--quick', '--quick'], OPTIONS).values.quick, true);
+  });
+
+  it('says how a child process ended, never "exit code null"', () => {
+    assert.equal(describeExit(3, null), 'exited with code 3');
+    assert.equal(describeExit(null, 'SIGKILL'), 'was stopped by signal SIGKILL');
+    assert.equal(describeExit(null, null), 'ended without an exit code (it could not be started, or was killed)');
+  });
+
   it('takes a negative number as a value, so the range check can name it', () => {
     const r = parseCommandLine('rewrite', ['--candidates', '-1'], OPTIONS);
     assert.equal(r.values.candidates, '-1');
@@ -71,13 +87,15 @@ describe('common/commandLine', () => {
   it('reads integers and numbers in decimal only', () => {
     assert.equal(intFlag('x', 'n', '12', 1, 64), 12);
     assert.equal(intFlag('x', 'n', undefined, 1, 64), undefined);
-    for (const bad of ['0x2', '1e1', '2.0', '', ' ', 'ten', '65', '0']) {
+    for (const bad of ['0x2', '1e1', '2.0', '', ' ', 'ten', '65', '0', ' 3', '3 ', '+3']) {
       usage(() => intFlag('x', 'n', bad, 1, 64), /--n must be an integer from 1 to 64/);
     }
     assert.equal(numberFlag('x', 'f', '0.25', 0, 1), 0.25);
     assert.equal(numberFlag('x', 'f', '.5', 0), 0.5);
     usage(() => numberFlag('x', 'f', '1e-3', 0), /--f must be a number ≥ 0 \(got "1e-3"\)/);
     usage(() => numberFlag('x', 'f', '2', 0, 1), /--f must be a number from 0 to 1/);
+    usage(() => numberFlag('x', 'f', '+0.5', 0, 1), /--f must be a number from 0 to 1/);
+    usage(() => numberFlag('x', 'f', ' 0.5', 0, 1), /--f must be a number from 0 to 1/);
     assert.equal(choiceFlag('x', 'c', 'b', ['a', 'b'] as const), 'b');
     usage(() => choiceFlag('x', 'c', 'z', ['a', 'b'] as const), /--c must be one of a, b \(got "z"\)/);
   });

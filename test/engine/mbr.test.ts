@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { diversityOf, mbrSelect } from '../../src/engine/mbr';
+import { diversityOf, isBlankCandidate, mbrSelect } from '../../src/engine/mbr';
 
 const close = (a: number, b: number, tol: number, msg?: string): void =>
   assert.ok(Math.abs(a - b) <= tol, `${msg ?? ''} ${a} vs ${b} (tol ${tol})`);
@@ -24,6 +24,25 @@ describe('engine/mbr', () => {
   it('gives a lone candidate score 1 and refuses an empty set', () => {
     assert.deepEqual(mbrSelect(['only']), { index: 0, scores: [1] });
     assert.throws(() => mbrSelect([]), RangeError);
+  });
+
+  it('never picks a blank candidate while one has text, even when every score ties', () => {
+    // "Hello" against "", "  " and "Hi": BLEU 0 against each (no shared word) ⇒ every score 0, the first index used to win.
+    const r = mbrSelect(['', 'Hello', '  \n', 'Hi']);
+    assert.equal(r.index, 1);
+    assert.deepEqual(r.scores, [0, 0, 0, 0]);
+    // A blank candidate scores 0 even where the others agree with it, and the lone blank candidate scores 0.
+    assert.equal(mbrSelect([' ', 'a b c d', 'a b c d']).index, 1);
+    assert.deepEqual(mbrSelect(['\t']), { index: 0, scores: [0] });
+    assert.equal(mbrSelect(['a b c d', 'a b c d'], { orientation: 'diffuseq' }).index, 0);
+    assert.equal(mbrSelect(['', 'x'], { orientation: 'diffuseq' }).index, 1);
+  });
+
+  it('returns a blank choice only when every candidate is blank', () => {
+    const r = mbrSelect(['', ' ', '\n']);
+    assert.equal(r.index, 0);
+    assert.ok(isBlankCandidate(['', ' ', '\n'][r.index]));
+    assert.ok(!isBlankCandidate(' x '));
   });
 
   it('can reproduce DiffuSeq’s transposed orientation', () => {

@@ -146,6 +146,10 @@ describe('engine/package (real package)', function () {
       editManifest(dir, (m) => (m.formatVersion = 2));
       expectError(dir, /: manifest\.json formatVersion 2 is not supported \(this engine reads 1\)$/);
     });
+    it('formatVersion "1" (a string) says it must be a number, not that 1 is unsupported', () => {
+      editManifest(dir, (m) => (m.formatVersion = '1'));
+      expectError(dir, /: manifest\.json formatVersion must be the number 1, not the string "1"$/);
+    });
     it('no formatVersion', () => {
       editManifest(dir, (m) => delete m.formatVersion);
       expectError(dir, /manifest\.json has no formatVersion \(this engine reads 1\)$/);

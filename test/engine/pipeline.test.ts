@@ -133,6 +133,16 @@ describe('engine/pipeline (RewriteEngine on a real package)', function () {
     await assert.rejects(engine.rewrite('hi', { ...base, sampler: 'euler' as never }), /unknown sampler "euler"/);
   });
 
+  it('refuses text the model cannot read at all (all CJK, one 1 MB token) instead of inventing a rewrite', async () => {
+    const refused = (e: Error) =>
+      e instanceof RewriteInputError && /^the model cannot read this text: none of its words is in/.test(e.message);
+    await assert.rejects(engine.rewrite('今天天气很好 我们去公园散步', base), refused);
+    await assert.rejects(engine.rewrite('x'.repeat(1 << 20), base), (e: Error) => refused(e) && e.message.length < 300);
+    // One known word is enough to rewrite (the unknown ones are named in a warning).
+    const r = await engine.rewrite(`今天天气很好 ${words[0]}`, base);
+    assert.equal(r.candidates.length, 3);
+  });
+
   it('stops between solver steps when the signal fires', async () => {
     const ac = new AbortController();
     let steps = 0;

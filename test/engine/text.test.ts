@@ -35,6 +35,10 @@ describe('engine/text', () => {
     it('removes C0/C1 controls but keeps tab, newline and carriage return', () => {
       assert.deepEqual(stripControlChars('a\u0000b\tc\nd\r\u001b\u007f\u0085e'), { text: 'ab\tc\nd\re', removed: 4 });
       assert.deepEqual(stripControlChars('plain text'), { text: 'plain text', removed: 0 });
+      // A colour code goes whole (it used to leave "[31m"), as do OSC titles and the one-byte CSI; one count each.
+      assert.deepEqual(stripControlChars('red \u001b[31mword\u001b[0m.'), { text: 'red word.', removed: 2 });
+      assert.deepEqual(stripControlChars('\u001b]0;title\u0007a \u009b1;2Hb \u001b]8;;x\u001b\\c'), { text: 'a b c', removed: 3 });
+      assert.deepEqual(stripControlChars('x\u001bMy'), { text: 'xy', removed: 1 });
     });
     it('shortens long words to 24 characters with their length', () => {
       assert.equal(shortenForMessage('short'), 'short');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { decideApply, decideApplyAll } from '../../src/extension/applyGuard';
+import { confirmApplied, decideApply, decideApplyAll, refuseBlank } from '../../src/extension/applyGuard';
 
 describe('extension/applyGuard', () => {
   const target = { original: 'The cat sat.', runVersion: 5 };
@@ -18,9 +18,13 @@ describe('extension/applyGuard', () => {
     assert.equal(d.kind === 'refuse' && d.reason, 'text-changed');
   });
 
-  it('refuses when the range is gone or the document closed', () => {
+  it('refuses when the text was deleted or the document closed, saying which', () => {
     const gone = decideApply(target, { version: 6, textAtRange: undefined });
-    assert.equal(gone.kind === 'refuse' && gone.reason, 'range-gone');
+    assert.equal(gone.kind === 'refuse' && gone.reason, 'deleted');
+    const emptied = decideApply(target, { version: 6, textAtRange: '', deleted: true });
+    assert.equal(emptied.kind === 'refuse' && emptied.reason, 'deleted');
+    assert.match(emptied.kind === 'refuse' ? emptied.message : '', /was deleted/);
+    assert.doesNotMatch(emptied.kind === 'refuse' ? emptied.message : '', /shortened/);
     const closed = decideApply(target, { version: undefined, textAtRange: 'The cat sat.' });
     assert.equal(closed.kind === 'refuse' && closed.reason, 'closed');
   });
@@ -47,5 +51,18 @@ describe('extension/applyGuard', () => {
     assert.equal(bad.kind, 'refuse');
     assert.deepEqual(bad.kind === 'refuse' && bad.refused, [1]);
     assert.match(bad.kind === 'refuse' ? bad.message : '', /1 of 2 selections changed/);
+  });
+
+  it('refuses a blank text for any selection, and only then', () => {
+    assert.equal(refuseBlank(['A.', 'B.']), undefined);
+    assert.match(refuseBlank(['']) ?? '', /wrote nothing for the selection.*nothing was applied/);
+    assert.match(refuseBlank(['A.', ' \n', '']) ?? '', /2 of 3 selections/);
+  });
+
+  it('confirms an edit only when the document now holds every candidate (a read-only one does not)', () => {
+    assert.equal(confirmApplied(['New A.', 'New B.'], ['New A.', 'New B.']), undefined);
+    assert.equal(confirmApplied(['Line one.\nLine two.'], ['Line one.\r\nLine two.']), undefined, 'CRLF document');
+    assert.match(confirmApplied(['New A.'], ['Old A.']) ?? '', /read-only.*not applied/);
+    assert.match(confirmApplied(['New A.', 'New B.'], ['New A.', undefined]) ?? '', /not applied/);
   });
 });

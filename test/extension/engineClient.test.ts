@@ -209,6 +209,28 @@ describe('extension/engineClient (forked fake host)', function () {
     });
   }
 
+  it('a frozen host: the rewrite fails with a clear message instead of waiting forever, the next one restarts it', async () => {
+    const c = new EngineClient({ hostPath: FAKE_HOST, env: process.env, log: (l) => logs.push(l), stallMs: 400 });
+    client = c;
+    await c.load('/models/fake');
+    const pid1 = c.pid;
+    const t0 = Date.now();
+    await assert.rejects(
+      c.rewrite('freeze', { task: 'paraphrase' }),
+      (e: unknown) =>
+        e instanceof EngineCrashedError && /stopped responding \(nothing from it for 0 s\), so it was stopped/.test(e.message),
+    );
+    assert.ok(Date.now() - t0 < 5000, 'the watchdog fired');
+    for (let i = 0; i < 100 && c.running; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(c.running, false, 'the frozen host was stopped');
+    const r = await c.rewrite('works again', { task: 'paraphrase', candidates: 2 });
+    assert.equal(r.candidates.length, 2);
+    assert.notEqual(c.pid, pid1);
+    // A slow but live engine (progress every 20 ms) is not taken for a frozen one.
+    const slow = await c.rewrite('slow', { task: 'paraphrase', steps: 5 });
+    assert.equal(slow.candidates.length, 8);
+  });
+
   it('a host that cannot start rejects load with its stderr', async () => {
     const c = make({ FAKE_HOST_START_FAIL: '1' });
     await assert.rejects(

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findPackagesIn, listModelPackages, readManifestSummary, resolveActiveModel } from '../../src/extension/models';
+import { findPackagesIn, listModelPackages, modelPathProblem, readManifestSummary, resolveActiveModel } from '../../src/extension/models';
 
 function pkgDir(root: string, name: string, manifest: object | string = { format: 'diffuseq-v2', name, description: `${name} model` }) {
   const d = path.join(root, name);
@@ -67,5 +67,19 @@ describe('extension/models', () => {
     assert.equal(resolveActiveModel(bundled, mine, dev), dev);
     assert.equal(resolveActiveModel(bundled, mine, path.join(tmp, 'deleted')), mine, 'a chosen package that is gone is skipped');
     assert.equal(resolveActiveModel(path.join(tmp, 'none'), '', undefined), undefined);
+  });
+
+  it('says when diffuseq.modelPath names no model, instead of falling back silently', () => {
+    assert.equal(modelPathProblem(''), undefined);
+    const mine = pkgDir(tmp, 'mine');
+    assert.equal(modelPathProblem(mine), undefined);
+    assert.equal(modelPathProblem(tmp), undefined, 'a folder of packages');
+    const empty = path.join(tmp, 'empty');
+    fs.mkdirSync(empty);
+    assert.equal(
+      modelPathProblem(empty),
+      `"diffuseq.modelPath" ${empty} is not a model package (no manifest.json in it or in its sub-folders); using the bundled model instead`,
+    );
+    assert.match(modelPathProblem(path.join(tmp, 'gone')) ?? '', /gone does not exist; using the bundled model instead$/);
   });
 });

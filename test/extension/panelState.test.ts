@@ -149,6 +149,10 @@ describe('extension/panelState', () => {
     assert.deepEqual(f.message, { kind: 'error', text: 'boom' });
     const c = reducePanel(s, { type: 'cancelled', runId: 1 })!;
     assert.equal(c.status, 'cancelled');
+    // A failed run (say, a broken package that would not load) no longer shows the last run's model as in use.
+    const withModel = reducePanel(done(), { type: 'start', runId: 3, task: 'paraphrase', originals: ['x'], settings, documentName: 'a' })!;
+    assert.ok(withModel.model);
+    assert.equal(reducePanel(withModel, { type: 'failed', runId: 3, message: 'manifest.json is not valid JSON' })!.model, undefined);
     assert.equal(reducePanel(done(), { type: 'cancelled', runId: 1 })!.status, 'done');
   });
 

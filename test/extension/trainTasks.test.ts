@@ -10,6 +10,7 @@ import {
   findOnPath,
   findCheckpoint,
   findExportedPackage,
+  freshOutDir,
   listTrainerConfigs,
   resolveCli,
   resolveDefinition,
@@ -32,6 +33,21 @@ describe('extension/trainTasks', () => {
     assert.equal(defaultOutDir('/x/base.json', '/ws'), path.join('/ws', 'runs', 'base'));
     assert.equal(taskLabel({ type: 'diffuseq', config: 'a/base.json' }), 'train base');
     assert.equal(taskLabel({ type: 'diffuseq', config: 'a/base.json', data: '/d/qqp' }), 'train base on qqp');
+  });
+
+  it('a new run gets a fresh folder: runs/<config>, else -2, -3 … past the ones holding a checkpoint', () => {
+    const cfg = path.join(tmp, 'cfgs', 'small.json');
+    assert.equal(freshOutDir(cfg, tmp), path.join(tmp, 'runs', 'small'));
+    fs.mkdirSync(path.join(tmp, 'runs', 'small'), { recursive: true });
+    assert.equal(freshOutDir(cfg, tmp), path.join(tmp, 'runs', 'small'), 'an empty folder is fresh');
+    fs.writeFileSync(path.join(tmp, 'runs', 'small', 'ckpt.pt'), 'step 140');
+    assert.equal(freshOutDir(cfg, tmp), path.join(tmp, 'runs', 'small-2'));
+    fs.mkdirSync(path.join(tmp, 'runs', 'small-2'));
+    fs.writeFileSync(path.join(tmp, 'runs', 'small-2', 'weights.pt'), '');
+    assert.equal(freshOutDir(cfg, tmp), path.join(tmp, 'runs', 'small-3'));
+    // A task without "out" resolves to that fresh folder; one with "out" keeps it (the trainer refuses a used one).
+    assert.equal(resolveDefinition({ type: 'diffuseq', config: cfg }, tmp).out, path.join(tmp, 'runs', 'small-3'));
+    assert.equal(resolveDefinition({ type: 'diffuseq', config: cfg, out: 'runs/small' }, tmp).out, path.join(tmp, 'runs', 'small'));
   });
 
   it('definitions use ${workspaceFolder} for files inside the workspace', () => {

@@ -231,7 +231,8 @@ describe('trainer/runner', function () {
       encoding: 'utf8',
       env: { ...process.env, DIFFUSEQ_PYTHON: path.join(tmp, 'no-such-python') },
     });
-    assert.strictEqual(res.status, 2, res.stderr);
+    // Exit 1, not 2: the command line was fine, the machine lacks PyTorch (2 is kept for a bad command line).
+    assert.strictEqual(res.status, 1, res.stderr);
     assert.match(res.stderr, /no Python with PyTorch found[\s\S]*sudo apt-get install python3-torch[\s\S]*pip install torch/);
     assert.deepStrictEqual(parseTrainArgs(['--config', 'c.json', '--max-steps', '10', '--gpus=2', '--max-minutes', '1.5']), {
       config: 'c.json',
@@ -244,6 +245,11 @@ describe('trainer/runner', function () {
       gpus: 2,
     });
     assert.strictEqual(parseTrainArgs(['--config', 'c.json', '--init', 'models/default']).init, 'models/default');
+    // --overwrite and --verbose reach the trainer (it refuses a run folder with a checkpoint without --resume/--overwrite).
+    const ov = parseTrainArgs(['--config', 'c.json', '--out', 'runs/a', '--overwrite', '--verbose']);
+    assert.deepStrictEqual([ov.overwrite, ov.verbose], [true, true]);
+    assert.deepStrictEqual(trainCommand('py', { ...ov, cwd: '/w' }).slice(-4), ['--out', '/w/runs/a', '--overwrite', '--verbose']);
+    assert.ok(!trainCommand('py', { config: 'c.json' }).includes('--overwrite'));
     assert.deepStrictEqual(trainCommand('py', { config: 'c.json', init: 'models/default', cwd: '/w' }).slice(-2), [
       '--init',
       '/w/models/default',

@@ -171,6 +171,91 @@ describe('DiffuSeq Rewrite in a VS Code extension host', function () {
     assert.equal(editor.document.lineAt(2).text, ORIGINAL_LINES[2] + ' (edited later)');
   });
 
+  it('a line deleted above during a run: Apply writes to the moved sentence, Re-run with only a cursor rewrites it, not the next one', async () => {
+    await config({ steps: 50 });
+    let editor: vscode.TextEditor;
+    try {
+      editor = await openSample();
+      selectLine(editor, 1);
+      const running = vscode.commands.executeCommand('diffuseq.paraphrase') as Thenable<RunOutcome>;
+      await until('progress', () => (api.panelState()?.progress ?? 0) > 0);
+      await editor.edit((e) => e.delete(editor.document.lineAt(0).rangeIncludingLineBreak));
+      assert.equal((await running).status, 'done');
+    } finally {
+      await config({ steps: 4 });
+    }
+    const st = api.panelState()!;
+    const c = st.items[0].mbrIndex;
+    assert.equal(await api.applyCandidate(0, c), true, api.panelState()?.message?.text);
+    assert.equal(editor.document.getText(), [st.items[0].candidates[c].text, ORIGINAL_LINES[2]].join('\n'));
+    await focusEditor(editor.document);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), ORIGINAL_LINES.slice(1).join('\n'));
+    // A line inserted above moves the sentence down: Re-run with only a cursor placed must still rewrite it.
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'A new first line.\n'));
+    editor.selection = new vscode.Selection(new vscode.Position(2, 0), new vscode.Position(2, 0)); // only a cursor
+    const again = await api.rerun();
+    assert.equal(again?.status, 'done');
+    assert.equal(api.panelState()?.items[0].original, ORIGINAL_LINES[1], 'Re-run rewrote the sentence the run was for');
+  });
+
+  it('several selections on one line: applying each in turn moves the others with the edit', async () => {
+    const line = 'One cat sat down. Two dogs ran off. Three birds flew by.';
+    const editor = await openSample([line]);
+    const spans = ['One cat sat down.', 'Two dogs ran off.', 'Three birds flew by.'].map((t) => {
+      const at = line.indexOf(t);
+      return new vscode.Selection(new vscode.Position(0, at), new vscode.Position(0, at + t.length));
+    });
+    editor.selections = spans;
+    const outcome = (await vscode.commands.executeCommand('diffuseq.paraphrase')) as RunOutcome;
+    assert.equal(outcome.status, 'done');
+    const st = api.panelState()!;
+    assert.equal(st.items.length, 3);
+    const picked = st.items.map((it) => it.candidates.findIndex((c) => c.text.trim() !== ''));
+    for (let i = 0; i < 3; i++)
+      assert.equal(await api.applyCandidate(i, picked[i]), true, `selection ${i + 1}: ${api.panelState()?.message?.text}`);
+    assert.equal(editor.document.getText(), st.items.map((it, i) => it.candidates[picked[i]].text).join(' '));
+  });
+
+  it('a read-only document: Apply does not say "Applied." when nothing changed', async () => {
+    await vscode.commands.executeCommand('workbench.action.openDefaultKeybindingsFile');
+    const editor = await until('default keybindings editor', () => {
+      const e = vscode.window.activeTextEditor;
+      return e && /keybindings/i.test(e.document.uri.toString()) ? e : undefined;
+    });
+    const before = editor.document.getText();
+    const line = editor.document.lineAt(0);
+    editor.selection = new vscode.Selection(line.range.start, line.range.end);
+    const outcome = (await vscode.commands.executeCommand('diffuseq.paraphrase')) as RunOutcome;
+    assert.equal(outcome.status, 'done', outcome.error?.message);
+    const st = api.panelState()!;
+    const c = st.items[0].candidates.findIndex((x) => x.text !== line.text && x.text.trim() !== '');
+    assert.ok(c >= 0);
+    assert.equal(await api.applyCandidate(0, c), false);
+    assert.equal(editor.document.getText(), before, 'nothing changed');
+    assert.equal(api.panelState()?.items[0].applied, undefined, 'no Applied badge');
+    assert.doesNotMatch(api.panelState()?.message?.text ?? '', /^Applied/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('applyBest never deletes the selection for an empty MBR choice (probe: "Hello", seed 1, 3 candidates)', async () => {
+    await config({ applyMode: 'applyBest', seed: 1, candidates: 3 });
+    try {
+      const editor = await openSample(['Hello']);
+      selectLine(editor, 0);
+      const outcome = (await vscode.commands.executeCommand('diffuseq.paraphrase')) as RunOutcome;
+      assert.equal(outcome.status, 'done');
+      const r = outcome.results![0];
+      log(`"Hello", seed 1: candidates ${JSON.stringify(r.candidates.map((c) => c.text))}, MBR #${r.mbrIndex + 1}`);
+      const text = editor.document.getText();
+      if (r.candidates.every((c) => c.text.trim() === '')) assert.equal(text, 'Hello', 'every candidate empty: nothing applied');
+      else assert.equal(text, r.candidates[r.mbrIndex].text, 'the non-empty MBR choice applied');
+      assert.notEqual(text.trim(), '', 'the selection is never deleted');
+    } finally {
+      await config({ applyMode: 'panel', seed: null, candidates: 4 });
+    }
+  });
+
   it('applyBest with several selections: each rewritten in place, in ONE edit (one undo restores all)', async () => {
     await config({ applyMode: 'applyBest' });
     try {

@@ -78,4 +78,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from diffuseq_trainer.entry import run_main
+
+    sys.exit(run_main(main, "check_parity"))

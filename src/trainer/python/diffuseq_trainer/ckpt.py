@@ -34,11 +34,20 @@ def atomic_save(obj, path):
 
 
 def load(path):
-    # Our own files hold numpy RNG states too: torch >= 2.6's weights_only default would refuse them.
+    """A checkpoint dict; a file that is not one (a random .bin, a truncated write) is a ValueError that says so."""
+    if not os.path.isfile(path):
+        raise ValueError(f"checkpoint {path} not found")
     try:
-        return torch.load(path, map_location="cpu", weights_only=False)
-    except TypeError:  # torch without the weights_only argument
-        return torch.load(path, map_location="cpu")
+        # Our own files hold numpy RNG states too: torch >= 2.6's weights_only default would refuse them.
+        try:
+            ck = torch.load(path, map_location="cpu", weights_only=False)
+        except TypeError:  # torch without the weights_only argument
+            ck = torch.load(path, map_location="cpu")
+    except Exception as e:
+        raise ValueError(f"{path} is not a DiffuSeq training checkpoint (RUN/ckpt.pt or RUN/weights.pt): {e}") from e
+    if not isinstance(ck, dict) or not {"config", "meta", "ema"} <= set(ck):
+        raise ValueError(f"{path} is not a DiffuSeq training checkpoint (no config, meta and ema weights in it)")
+    return ck
 
 
 def build_model(ck):

@@ -6,6 +6,8 @@ Every key is documented in src/trainer/configs/README.md; keep the two in sync.
 import copy
 import json
 
+from .config_schema import check_keys, check_values
+
 DEFAULTS = {
     "name": "model",
     "description": "DiffuSeq-v2 paraphrase/simplification model",
@@ -107,14 +109,14 @@ def deep_merge(base, over):
 
 
 def check_unknown(cfg, ref=DEFAULTS, path=""):
-    """Unknown keys are almost always typos: fail instead of silently ignoring them."""
-    for k, v in cfg.items():
-        if k.startswith("_") or k.startswith("//"):
-            continue  # comment keys
-        if k not in ref:
-            raise ValueError(f"unknown config key {path}{k}")
-        if isinstance(v, dict) and isinstance(ref[k], dict) and ref[k] and k != "taskWeights":
-            check_unknown(v, ref[k], f"{path}{k}.")
+    """Unknown keys are almost always typos: fail (naming the nearest known key) instead of ignoring them."""
+    check_keys(cfg, ref, path)
+
+
+def check_config(cfg):
+    """Unknown keys, then every value's type and range (config_schema.SCHEMA); raises ValueError, one line."""
+    check_keys(cfg, DEFAULTS)
+    check_values(deep_merge(DEFAULTS, cfg), DEFAULTS)
 
 
 def load_config(path=None, overrides=None):
@@ -122,8 +124,11 @@ def load_config(path=None, overrides=None):
     if path:
         with open(path) as f:
             user = json.load(f)
+    if not isinstance(user, dict):
+        raise ValueError(f"config {path} must hold a JSON object")
     check_unknown(user)
     cfg = deep_merge(DEFAULTS, user)
     if overrides:
         cfg = deep_merge(cfg, overrides)
+    check_values(cfg, DEFAULTS)
     return cfg

@@ -85,7 +85,13 @@ def write_split(data_dir, name, pairs, token_dtype="uint16"):
 class PreparedData:
     def __init__(self, data_dir):
         self.dir = data_dir
-        with open(os.path.join(data_dir, "meta.json")) as f:
+        meta = os.path.join(data_dir, "meta.json")
+        if not os.path.isfile(meta):
+            what = "does not exist" if not os.path.exists(data_dir) else "holds no prepared data (no meta.json)"
+            raise ValueError(
+                f"data folder {data_dir} {what}: prepare it first with `diffuseq prepare --out {data_dir} ...`"
+            )
+        with open(meta) as f:
             self.meta = json.load(f)
         m = self.meta
         self.vocab_size = int(m["vocabSize"])

@@ -31,6 +31,7 @@ from .config import load_config, resolve_budget
 from .data import PreparedData, collate
 from .decode import round_tokens
 from .diffusion import DiffusionLoss, target_start
+from .entry import run_main
 from .model import Denoiser, count_parameters
 
 OPSET = 17
@@ -538,4 +539,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main(main, "diffuseq export"))

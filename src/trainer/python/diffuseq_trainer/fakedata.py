@@ -9,6 +9,7 @@ hand-written whole-word WordPiece (uncased) tokenizer in the Hugging Face format
 import argparse
 import json
 import os
+import sys
 
 import numpy as np
 
@@ -188,7 +189,7 @@ def write_tokenizer(out_dir, vocab):
         json.dump(cfg, f, indent=2)
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--train", type=int, default=4000)
@@ -197,10 +198,12 @@ def main():
     ap.add_argument("--vocab-size", type=int, help="pad the vocabulary with filler words to this size")
     ap.add_argument("--max-source", type=int, default=32)
     ap.add_argument("--max-target", type=int, default=32)
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     meta = make(a.out, a.train, a.valid, a.seed, a.max_source, a.max_target, a.vocab_size)
     print(json.dumps({"out": a.out, "vocabSize": meta["vocabSize"]}))
 
 
 if __name__ == "__main__":
-    main()
+    from diffuseq_trainer.entry import run_main
+
+    sys.exit(run_main(main, "fakedata"))

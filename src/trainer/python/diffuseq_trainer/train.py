@@ -34,6 +34,7 @@ from .config import load_config, resolve_budget
 from .data import BatchStream, PreparedData, fixed_batches
 from .decode import validation_decode
 from .diffusion import DiffusionLoss
+from .entry import describe, wants_traceback
 from .init_package import init_from_package, lineage_entry
 from .model import Denoiser, count_parameters
 from .probes import source_gain, source_probe_batches
@@ -595,7 +596,25 @@ def parse_args(argv=None):
     ap.add_argument("--max-steps", type=int, help="total steps (overrides train.steps; the LR schedule follows)")
     ap.add_argument("--max-minutes", type=float, help="stop cleanly (eval, checkpoint, done) within this wall time")
     ap.add_argument("--device", help="cpu | cuda | cuda:N (default: cuda when available)")
+    ap.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start a new run in a --out folder that already holds a checkpoint, replacing it (without it, refused)",
+    )
+    ap.add_argument("--verbose", action="store_true", help="print the traceback of a failure")
     return ap.parse_args(argv)
+
+
+def refuse_existing_run(out_dir, resume, overwrite):
+    """A new run must not silently replace the checkpoint of another one (a step-140 ckpt.pt became a step-30 one)."""
+    if resume or overwrite:
+        return
+    found = [f for f in ("ckpt.pt", "weights.pt") if os.path.exists(os.path.join(out_dir, f))]
+    if found:
+        raise ValueError(
+            f"run folder {out_dir} already holds a checkpoint ({found[0]}): continue it with --resume "
+            f"{os.path.join(out_dir, 'ckpt.pt')}, replace it with --overwrite, or pick another --out"
+        )
 
 
 def main(argv=None):
@@ -613,11 +632,13 @@ def main(argv=None):
         data_dir = args.data or cfg["data"]["dir"]
         out_dir = args.out or cfg["out"]
         cfg["data"]["dir"], cfg["out"] = data_dir, out_dir
+        refuse_existing_run(out_dir, args.resume, args.overwrite)
         trainer = Trainer(cfg, data_dir, out_dir, resume=args.resume, device=args.device, init=args.init)
         rc = run(trainer, args.max_minutes)
-    except Exception as e:  # report, then fail
-        traceback.print_exc(file=sys.stderr)
-        emit({"event": "error", "message": f"{type(e).__name__}: {e}"})
+    except Exception as e:  # report on one line (the traceback only with --verbose / DIFFUSEQ_DEBUG), then fail
+        if wants_traceback(args.verbose):
+            traceback.print_exc(file=sys.stderr)
+        emit({"event": "error", "message": describe(e)})
         rc = 1
     finally:
         if trainer is not None and trainer.ddp and dist.is_initialized():
