@@ -35,6 +35,14 @@ def atomic_save(obj, path):
 
 def load(path):
     """A checkpoint dict; a file that is not one (a random .bin, a truncated write) is a ValueError that says so."""
+    ck = read(path)
+    if not isinstance(ck, dict) or not {"config", "meta", "ema"} <= set(ck):
+        raise ValueError(f"{path} is not a DiffuSeq training checkpoint (no config, meta and ema weights in it)")
+    return ck
+
+
+def read(path, what="DiffuSeq training checkpoint (RUN/ckpt.pt or RUN/weights.pt)"):
+    """Whatever torch.save wrote to path (our files: a dict); a missing or unreadable file is a ValueError."""
     if not os.path.isfile(path):
         raise ValueError(f"checkpoint {path} not found")
     try:
@@ -44,9 +52,7 @@ def load(path):
         except TypeError:  # torch without the weights_only argument
             ck = torch.load(path, map_location="cpu")
     except Exception as e:
-        raise ValueError(f"{path} is not a DiffuSeq training checkpoint (RUN/ckpt.pt or RUN/weights.pt): {e}") from e
-    if not isinstance(ck, dict) or not {"config", "meta", "ema"} <= set(ck):
-        raise ValueError(f"{path} is not a DiffuSeq training checkpoint (no config, meta and ema weights in it)")
+        raise ValueError(f"{path} is not a {what}: {e}") from e
     return ck
 
 

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from . import ckpt as ckpt_io
 from .data import BatchStream, PreparedData, write_split
 from .decode import sentence_bleu
+from .entry import run_main
 
 DEFAULTS = {
     "model": {"dim": 192, "heads": 4, "encLayers": 3, "decLayers": 3, "ffn": 768, "dropout": 0.1},
@@ -51,6 +52,9 @@ DEFAULTS = {
     },
     "data": {"taskWeights": {"paraphrase": 1.0, "simplify": 1.0}},
 }
+
+
+TEACHER_FILE = "teacher checkpoint (RUN/teacher.pt)"
 
 
 def log(msg):
@@ -320,7 +324,7 @@ def build(data, cfg):
 def train(args):
     data = PreparedData(args.data)
     ck_path = os.path.join(args.out, "teacher.pt")
-    state = ckpt_io.load(ck_path) if args.resume and os.path.exists(ck_path) else None
+    state = ckpt_io.read(ck_path, TEACHER_FILE) if args.resume and os.path.exists(ck_path) else None
     if state is None and os.path.exists(ck_path) and not args.overwrite:
         sys.exit(f"{ck_path} exists: --resume to continue it, --overwrite to start over")
     cfg = state["config"] if state else merged_config(json.loads(args.config) if args.config else None)
@@ -425,7 +429,7 @@ def train(args):
 
 
 def load_teacher(run_dir, data):
-    state = ckpt_io.load(os.path.join(run_dir, "teacher.pt"))
+    state = ckpt_io.read(os.path.join(run_dir, "teacher.pt"), TEACHER_FILE)
     model = build(data, state["config"])
     model.load_state_dict(state["model"])
     model.eval()
@@ -541,4 +545,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_main(main, "teacher") or 0)
