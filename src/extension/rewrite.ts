@@ -5,7 +5,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RewriteResult, Task } from '../engine/types';
+import type { CommentBlock } from '../engine/commentBlock';
 import { decideApplyAll } from './applyGuard';
+import { commentSpan, engineInput, restoreResult } from './commentSelection';
 import { AbortError, isAbortError } from '../engine/errors';
 import { EngineClient, EngineCrashedError, HostLoadOptions, ModelInfo } from './engineClient';
 import { Log } from './log';
@@ -23,6 +25,8 @@ export interface RewriteTarget {
   expected: string;
   /** Document version when `expected` was read/written. */
   version: number;
+  /** Set when the range is a comment block: the engine rewrites its prose, the candidates get its markers back. */
+  comment?: CommentBlock;
 }
 
 interface RunSpec {
@@ -197,7 +201,7 @@ export class RewriteController {
               const label = spec.targets.length > 1 ? `Selection ${i + 1}/${spec.targets.length}` : 'Sampling';
               report(runProgress(i, spec.targets.length, undefined), label);
               const r = await client.rewrite(
-                spec.targets[i].original,
+                engineInput(spec.targets[i]),
                 { task: spec.task, candidates: spec.candidates, steps: spec.steps, order: spec.order, seed: spec.seed },
                 {
                   signal: abort.signal,
@@ -213,7 +217,7 @@ export class RewriteController {
                   `(network ${Math.round(r.timings.network)} ms), self-BLEU ${r.diversity.selfBleu.toFixed(3)}`,
               );
               for (const w of r.warnings) log.warn(`run #${id}: ${w}`);
-              out.push(r);
+              out.push(restoreResult(spec.targets[i], r));
             }
             return { results: out, model };
           } finally {
@@ -351,8 +355,11 @@ export class RewriteController {
 }
 
 function makeTarget(doc: vscode.TextDocument, range: vscode.Range): RewriteTarget {
+  // Inside a comment block the target is its whole lines, markers included: the engine sees only the prose.
+  const c = commentSpan((l) => doc.lineAt(l).text, range, doc.languageId);
+  if (c) range = new vscode.Range(c.startLine, 0, c.endLine, doc.lineAt(c.endLine).text.length);
   const text = doc.getText(range);
-  return { uri: doc.uri, range, original: text, expected: text, version: doc.version };
+  return { uri: doc.uri, range, original: text, expected: text, version: doc.version, ...(c ? { comment: c.block } : {}) };
 }
 
 /** A target read again from scratch (Regenerate / More steps rewrite the original text, apply where it is now). */
