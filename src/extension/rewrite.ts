@@ -29,7 +29,7 @@ export interface RewriteTarget {
   comment?: CommentBlock;
 }
 
-interface RunSpec {
+export interface RunSpec {
   task: Task;
   targets: RewriteTarget[];
   seed: number;
@@ -137,15 +137,49 @@ export class RewriteController {
     return readSettings((k) => c.get(k));
   }
 
-  /** `fromPanel`: started by the panel's buttons, so its results go to the panel whatever applyMode says. */
-  private async run(spec: RunSpec, fromPanel = false): Promise<RunOutcome> {
+  /**
+   * In-place cycling: the candidates for the active editor's first selection — the panel's, when its finished run
+   * rewrote that range and it still holds the text the panel expects there, else those of a new run whose results
+   * go only to the caller (no panel, nothing applied).
+   */
+  async candidatesForSelection(
+    task: Task,
+  ): Promise<{ target: RewriteTarget; spec: RunSpec; candidates: RewriteResult['candidates']; mbrIndex: number } | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    const want = editor ? targetsFromSelections(editor)[0] : undefined;
+    if (!want) {
+      void vscode.window.showInformationMessage('DiffuSeq: select the text to rewrite first.');
+      return undefined;
+    }
+    const shown = this.panelSpec;
+    const st = this.deps.panel().state;
+    if (shown && st && st.status === 'done' && st.runId === shown.runId) {
+      const i = shown.spec.targets.findIndex(
+        (t) => t.uri.toString() === want.uri.toString() && t.range.isEqual(want.range) && t.expected === want.original,
+      );
+      const item = st.items[i];
+      if (item && item.candidates.length > 0)
+        return { target: shown.spec.targets[i], spec: shown.spec, candidates: item.candidates, mbrIndex: item.mbrIndex };
+    }
+    const s = this.settings();
+    const spec: RunSpec = { task, targets: [want], seed: s.seed ?? randomSeed(), steps: s.steps, candidates: s.candidates, order: s.order };
+    const outcome = await this.run(spec, false, true);
+    const r = outcome.results?.[0];
+    return outcome.status === 'done' && r ? { target: want, spec, candidates: r.candidates, mbrIndex: r.mbrIndex } : undefined;
+  }
+
+  /**
+   * `fromPanel`: started by the panel's buttons, so its results go to the panel whatever applyMode says.
+   * `resultsOnly`: the results go to the caller alone (in-place cycling): no panel, nothing applied.
+   */
+  private async run(spec: RunSpec, fromPanel = false, resultsOnly = false): Promise<RunOutcome> {
     // One run at a time: a new one replaces the running one.
     this.current?.cts.cancel();
     const id = ++this.runCounter;
     const cts = new vscode.CancellationTokenSource();
     this.current = { id, cts };
     const settings = this.settings();
-    const usePanel = fromPanel || settings.applyMode === 'panel';
+    const usePanel = !resultsOnly && (fromPanel || settings.applyMode === 'panel');
     if (usePanel) this.panelSpec = { runId: id, spec };
     const doc = await vscode.workspace.openTextDocument(spec.targets[0].uri);
     const documentName = path.basename(doc.uri.path) || doc.uri.toString();
@@ -237,7 +271,7 @@ export class RewriteController {
         const panel = this.deps.panel();
         panel.dispatch({ type: 'results', runId: id, results: results.results, elapsedMs, model: modelView });
         panel.focus();
-      } else {
+      } else if (!resultsOnly) {
         const texts = results.results.map((r) => r.candidates[r.mbrIndex]?.text ?? r.candidates[0]?.text ?? '');
         await this.applyTexts(spec.targets, texts, spec);
       }
