@@ -90,6 +90,7 @@ class DiffuSeqExtension implements vscode.Disposable {
       this.panel_ = new CandidatesPanel(this.ctx.extensionUri, {
         apply: (i, c) => void this.rewrite.applyCandidate(i, c),
         copy: (i, c) => void this.rewrite.copyCandidate(i, c),
+        applyMix: (i) => void this.rewrite.applyMix(i),
         regenerate: () => void this.rewrite.regenerate(),
         moreSteps: () => void this.rewrite.moreSteps(),
         rerun: () => void this.rewrite.rerun(),

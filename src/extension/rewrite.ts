@@ -314,6 +314,20 @@ export class RewriteController {
     return ok;
   }
 
+  /** Panel "Apply mix": the chunks accepted from the candidates of one selection, written as one edit. */
+  async applyMix(item: number): Promise<boolean> {
+    const panel = this.deps.panel();
+    const st = panel.state;
+    const shown = this.panelSpec;
+    if (!st || !shown || st.status !== 'done' || st.runId !== shown.runId) return false;
+    const mix = st.items[item]?.mix;
+    const target = shown.spec.targets[item];
+    if (!mix || !target) return false;
+    const ok = await this.applyTexts([target], [mix.text], shown.spec);
+    if (ok) panel.dispatch({ type: 'appliedMix', item });
+    return ok;
+  }
+
   /** Panel "Copy". */
   async copyCandidate(item: number, candidate: number): Promise<void> {
     const c = this.deps.panel().state?.items[item]?.candidates[candidate];
