@@ -403,8 +403,8 @@ export class RewriteController {
 }
 
 function makeTarget(doc: vscode.TextDocument, range: vscode.Range): RewriteTarget {
-  // Inside a comment block the target is its whole lines, markers included: the engine sees only the prose.
-  const c = commentSpan((l) => doc.lineAt(l).text, range, doc.languageId);
+  // Inside a comment block the target is its whole lines (whole paragraphs), markers included: the engine sees only the prose.
+  const c = commentSpan((l) => doc.lineAt(l).text, doc.lineCount, range, doc.languageId);
   if (c) range = new vscode.Range(c.startLine, 0, c.endLine, doc.lineAt(c.endLine).text.length);
   const text = doc.getText(range);
   return { uri: doc.uri, range, original: text, expected: text, version: doc.version, ...(c ? { comment: c.block } : {}) };
