@@ -57,25 +57,97 @@
     return typeof x === 'number' && isFinite(x) ? x.toFixed(digits === undefined ? 3 : digits) : '–';
   }
 
-  function renderDiff(/** @type {any[]} */ parts) {
+  /** Whether chunk `hunk` of candidate `candidate` is in the item's mix. */
+  function isPicked(/** @type {any} */ it, /** @type {number} */ candidate, /** @type {number} */ hunk) {
+    return !!(it.mix && it.mix.picks.some((/** @type {any} */ p) => p.candidate === candidate && p.hunk === hunk));
+  }
+
+  /** Takes chunk `hunk` of a candidate into the item's mix, or back out of it (panelState.ts 'toggleChunk'). */
+  function toggleChunk(/** @type {number} */ item, /** @type {number} */ candidate, /** @type {number} */ hunk) {
+    if (!state || state.status !== 'done') return;
+    const c = state.items[item] && state.items[item].candidates[candidate];
+    if (!c || !Array.isArray(c.hunks) || hunk < 0 || hunk >= c.hunks.length) return;
+    vscode.postMessage({ type: 'toggleChunk', item, candidate, hunk });
+  }
+
+  /**
+   * The word diff; each changed run (removed and/or added words between unchanged ones) is one chunk: a toggle that
+   * takes that change alone into the mix (click, or its number key while the candidate is focused).
+   */
+  function renderDiff(/** @type {any[]} */ parts, /** @type {number} */ item, /** @type {number} */ candidate, /** @type {any} */ it) {
     const p = el('p', 'diff');
+    /** @type {HTMLElement} */
+    let into = p;
+    let chunk = -1;
     parts.forEach((part, k) => {
+      const changed = part.kind !== 'same';
+      const starts = changed && (k === 0 || parts[k - 1].kind === 'same');
+      if (!changed) into = p;
       // A removed run and the run next to it are different texts: always keep them apart, even where the
       // candidate had no space there (its first word, or punctuation).
       const touchesRemoved = k > 0 && (part.kind === 'removed' || parts[k - 1].kind === 'removed');
-      if (k > 0 && (part.space !== false || touchesRemoved)) p.appendChild(document.createTextNode(' '));
-      if (part.kind === 'same') p.appendChild(el('span', 'same', part.text));
+      if (k > 0 && (part.space !== false || touchesRemoved)) (starts ? p : into).appendChild(document.createTextNode(' '));
+      if (starts) {
+        chunk++;
+        const n = chunk;
+        const picked = isPicked(it, candidate, n);
+        const span = el('span', 'chunk' + (picked ? ' accepted' : ''));
+        span.dataset.hunk = String(n);
+        span.setAttribute('role', 'button');
+        span.setAttribute('aria-pressed', String(picked));
+        span.title = `Change ${n + 1}: ${picked ? 'take it back out of' : 'take it into'} the mix (click, or key ${n + 1})`;
+        span.addEventListener('click', (ev) => {
+          ev.stopPropagation();
+          setFocus(item, candidate, true);
+          toggleChunk(item, candidate, n);
+        });
+        p.appendChild(span);
+        into = span;
+      }
+      if (part.kind === 'same') into.appendChild(el('span', 'same', part.text));
       else if (part.kind === 'added') {
         const ins = el('ins', 'added', part.text);
         ins.title = 'added';
-        p.appendChild(ins);
+        into.appendChild(ins);
       } else {
         const del = el('del', 'removed', part.text);
         del.title = 'removed';
-        p.appendChild(del);
+        into.appendChild(del);
       }
+      const ends = changed && (k === parts.length - 1 || parts[k + 1].kind === 'same');
+      if (ends && chunk < 9) into.appendChild(el('sup', 'chunk-no', String(chunk + 1)));
     });
     return p;
+  }
+
+  /** The mix of accepted chunks for one selection: its text, Apply mix and Clear. */
+  function renderMix(/** @type {any} */ it, /** @type {number} */ i) {
+    const box = el('div', 'mix' + (it.appliedMix ? ' applied' : ''));
+    box.setAttribute('aria-label', `Mix of ${it.mix.picks.length} accepted change(s)`);
+    const head = el('div', 'cand-head');
+    head.appendChild(el('span', 'rank', 'Mix'));
+    head.appendChild(
+      el(
+        'span',
+        'score',
+        `${it.mix.picks.length} change(s) from ${new Set(it.mix.picks.map((/** @type {any} */ p) => p.candidate)).size} candidate(s)`,
+      ),
+    );
+    if (it.appliedMix) head.appendChild(el('span', 'badge applied-badge', 'Applied'));
+    const actions = el('span', 'actions');
+    const apply = /** @type {HTMLButtonElement} */ (el('button', 'apply-mix', 'Apply mix'));
+    apply.type = 'button';
+    apply.title = 'Write the mix into the editor as one edit (Shift+Enter)';
+    apply.addEventListener('click', () => vscode.postMessage({ type: 'applyMix', item: i }));
+    const clear = /** @type {HTMLButtonElement} */ (el('button', 'clear-mix secondary', 'Clear'));
+    clear.type = 'button';
+    clear.addEventListener('click', () => vscode.postMessage({ type: 'clearMix', item: i }));
+    actions.appendChild(apply);
+    actions.appendChild(clear);
+    head.appendChild(actions);
+    box.appendChild(head);
+    box.appendChild(el('p', 'mix-text', it.mix.text));
+    return box;
   }
 
   function render() {
@@ -193,7 +265,7 @@
           actions.appendChild(copy);
           head.appendChild(actions);
           li.appendChild(head);
-          li.appendChild(renderDiff(c.diff));
+          li.appendChild(renderDiff(c.diff, i, k, it));
           li.addEventListener('click', () => setFocus(i, k, true));
           li.addEventListener('dblclick', () => vscode.postMessage({ type: 'apply', item: i, candidate: k }));
           list.appendChild(li);
@@ -202,6 +274,7 @@
           if (state.focus.item !== i) setFocus(i, Math.max(0, it.mbrIndex), true);
         });
         sec.appendChild(list);
+        if (it.mix) sec.appendChild(renderMix(it, i));
       } else if (running) {
         sec.appendChild(el('p', 'placeholder', 'Sampling candidates…'));
       }
@@ -252,7 +325,25 @@
       case 'Enter':
         if (onButton || !state || state.status !== 'done') return;
         e.preventDefault();
+        if (e.shiftKey) {
+          if (state.items[state.focus.item] && state.items[state.focus.item].mix)
+            vscode.postMessage({ type: 'applyMix', item: state.focus.item });
+          return;
+        }
         vscode.postMessage({ type: 'apply', item: state.focus.item, candidate: state.focus.candidate });
+        return;
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7':
+      case '8':
+      case '9':
+        if (onButton || !state || e.ctrlKey || e.altKey || e.metaKey) return;
+        e.preventDefault();
+        toggleChunk(state.focus.item, state.focus.candidate, Number(e.key) - 1);
         return;
       case 'Escape':
         e.preventDefault();

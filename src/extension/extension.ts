@@ -8,6 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Task } from '../engine/types';
+import { CODE_ACTION_KIND, rewriteActionsFor } from './codeActions';
+import { CycleController } from './cycle';
+import type { CycleState } from './cycleCandidates';
 import { EngineClient, HostLoadOptions, ModelInfo } from './engineClient';
 import { Log } from './log';
 import { pickModelPackage } from './modelPicker';
@@ -45,6 +48,8 @@ export interface DiffuSeqApi {
   lastMissingPython(): string | undefined;
   /** The last training/export task process that ended: its run folder and exit code. */
   lastTaskEnd(): { action: 'train' | 'export'; out: string; code: number | null } | undefined;
+  /** The in-place cycling session's state, while one runs. */
+  cycleState(): CycleState | undefined;
 }
 
 class DiffuSeqExtension implements vscode.Disposable {
@@ -53,6 +58,7 @@ class DiffuSeqExtension implements vscode.Disposable {
   private panel_: CandidatesPanel | undefined;
   readonly rewrite: RewriteController;
   readonly tasks: TrainingTaskProvider;
+  readonly cycle: CycleController;
   private readonly status: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
   private busy = false;
@@ -75,6 +81,7 @@ class DiffuSeqExtension implements vscode.Disposable {
       showError: (m, e) => this.showError(m, e),
     });
     this.disposables.push(this.rewrite);
+    this.cycle = new CycleController(this.rewrite, this.log);
     this.tasks = new TrainingTaskProvider({
       extensionPath: ctx.extensionPath,
       log: this.log,
@@ -89,6 +96,7 @@ class DiffuSeqExtension implements vscode.Disposable {
       this.panel_ = new CandidatesPanel(this.ctx.extensionUri, {
         apply: (i, c) => void this.rewrite.applyCandidate(i, c),
         copy: (i, c) => void this.rewrite.copyCandidate(i, c),
+        applyMix: (i) => void this.rewrite.applyMix(i),
         regenerate: () => void this.rewrite.regenerate(),
         moreSteps: () => void this.rewrite.moreSteps(),
         rerun: () => void this.rewrite.rerun(),
@@ -324,6 +332,27 @@ class DiffuSeqExtension implements vscode.Disposable {
     reg('diffuseq.selectModel', () => this.selectModel());
     reg('diffuseq.trainModel', () => this.trainModel());
     reg('diffuseq.showLog', () => this.log.show());
+    reg('diffuseq.nextCandidate', () => this.cycle.step(1));
+    reg('diffuseq.previousCandidate', () => this.cycle.step(-1));
+    reg('diffuseq.restoreOriginal', () => this.cycle.restoreOriginal());
+    const kind = vscode.CodeActionKind.Empty.append(CODE_ACTION_KIND);
+    this.disposables.push(
+      vscode.languages.registerCodeActionsProvider(
+        '*',
+        {
+          provideCodeActions: (doc, range) =>
+            range.isEmpty
+              ? []
+              : rewriteActionsFor(doc.getText(range)).map((a) => {
+                  const action = new vscode.CodeAction(a.title, kind);
+                  action.command = { command: a.command, title: a.title };
+                  return action;
+                }),
+        },
+        { providedCodeActionKinds: [kind] },
+      ),
+      this.cycle,
+    );
     this.disposables.push(
       vscode.tasks.registerTaskProvider(TASK_TYPE, this.tasks),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -353,6 +382,7 @@ class DiffuSeqExtension implements vscode.Disposable {
       rerun: () => this.rewrite.rerun(),
       lastMissingPython: () => this.lastMissingPython,
       lastTaskEnd: () => this.lastTaskEnd,
+      cycleState: () => this.cycle.current,
     };
   }
 

@@ -13,6 +13,9 @@ export type WebviewRequest =
   | { type: 'focus'; item: number; candidate: number }
   | { type: 'apply'; item: number; candidate: number }
   | { type: 'copy'; item: number; candidate: number }
+  | { type: 'toggleChunk'; item: number; candidate: number; hunk: number }
+  | { type: 'clearMix'; item: number }
+  | { type: 'applyMix'; item: number }
   | { type: 'regenerate' }
   | { type: 'moreSteps' }
   | { type: 'rerun' }
@@ -22,6 +25,8 @@ export type WebviewRequest =
 export interface PanelHandlers {
   apply(item: number, candidate: number): void;
   copy(item: number, candidate: number): void;
+  /** Apply the chunks accepted for `item` (its mix) as one edit. */
+  applyMix(item: number): void;
   regenerate(): void;
   moreSteps(): void;
   rerun(): void;
@@ -122,6 +127,15 @@ export class CandidatesPanel implements vscode.Disposable {
         return;
       case 'copy':
         this.handlers.copy(m.item, m.candidate);
+        return;
+      case 'toggleChunk':
+        this.dispatch({ type: 'toggleChunk', item: m.item, candidate: m.candidate, hunk: m.hunk });
+        return;
+      case 'clearMix':
+        this.dispatch({ type: 'clearMix', item: m.item });
+        return;
+      case 'applyMix':
+        this.handlers.applyMix(m.item);
         return;
       case 'regenerate':
         this.handlers.regenerate();

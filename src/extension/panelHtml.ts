@@ -61,7 +61,7 @@ export function panelHtml(i: PanelHtmlInput): string {
     <button id="cancel" type="button" hidden>Cancel</button>
   </div>
   <div id="items"></div>
-  <p class="hint" id="hint">↑/↓ choose · Enter apply · Esc close</p>
+  <p class="hint" id="hint">↑/↓ choose · Enter apply · 1–9 take change N into the mix · Shift+Enter apply the mix · Esc close</p>
 </main>
 <script nonce="${esc(i.nonce)}" src="${esc(i.scriptUri)}"></script>
 </body>

@@ -4,7 +4,8 @@
  * copy with setState so a hidden panel comes back as it was), and the unit tests drive the reducer.
  */
 import type { Diversity, RewriteResult, Task } from '../engine/types';
-import { DiffPart, wordDiff } from './wordDiff';
+import { applyHunks, MixPick, togglePick } from './partialAccept';
+import { DiffHunk, diffHunks, DiffPart, wordDiff } from './wordDiff';
 
 export const PANEL_STATE_VERSION = 1;
 
@@ -12,6 +13,14 @@ export interface PanelCandidate {
   text: string;
   mbrScore: number;
   diff: DiffPart[];
+  /** The changed chunks of `diff` (the k-th run of removed/added parts is hunk k), as edits of the original. */
+  hunks: DiffHunk[];
+}
+
+/** Chunks accepted one by one (from any candidates of one selection) and the text they make. */
+export interface PanelMix {
+  picks: MixPick[];
+  text: string;
 }
 
 /** One rewritten selection. */
@@ -29,6 +38,10 @@ export interface PanelItem {
   warnings: string[];
   /** Index of the applied candidate, once applied. */
   applied?: number;
+  /** The mix being built from accepted chunks, while it has any. */
+  mix?: PanelMix;
+  /** True once the mix was applied (and no candidate after it). */
+  appliedMix?: boolean;
 }
 
 export interface RunSettings {
@@ -83,6 +96,9 @@ export type PanelAction =
   | { type: 'move'; delta: number }
   | { type: 'focus'; item: number; candidate: number }
   | { type: 'applied'; item: number; candidate: number }
+  | { type: 'toggleChunk'; item: number; candidate: number; hunk: number }
+  | { type: 'clearMix'; item: number }
+  | { type: 'appliedMix'; item: number }
   | { type: 'refused'; message: string }
   | { type: 'message'; message: PanelMessage | undefined };
 
@@ -141,7 +157,12 @@ export function reducePanel(state: PanelState | undefined, action: PanelAction):
         const mbrIndex = r.candidates.length ? clamp(r.mbrIndex, 0, r.candidates.length - 1) : -1;
         return {
           ...it,
-          candidates: r.candidates.map((c) => ({ text: c.text, mbrScore: c.mbrScore, diff: wordDiff(it.original, c.text) })),
+          candidates: r.candidates.map((c) => ({
+            text: c.text,
+            mbrScore: c.mbrScore,
+            diff: wordDiff(it.original, c.text),
+            hunks: diffHunks(it.original, c.text),
+          })),
           mbrIndex,
           order: displayOrder(r.candidates, mbrIndex),
           diversity: r.diversity,
@@ -191,12 +212,49 @@ export function reducePanel(state: PanelState | undefined, action: PanelAction):
     case 'applied': {
       const it = state.items[action.item];
       if (!it || action.candidate < 0 || action.candidate >= it.candidates.length) return state;
-      const items = state.items.map((x, i) => (i === action.item ? { ...x, applied: action.candidate } : x));
+      const items = state.items.map((x, i) => (i === action.item ? { ...x, applied: action.candidate, appliedMix: false } : x));
       return {
         ...state,
         items,
         stale: false,
         message: { kind: 'info', text: 'Applied. Undo (Ctrl+Z / Cmd+Z) in the editor restores the original.' },
+      };
+    }
+    case 'toggleChunk': {
+      const it = state.items[action.item];
+      const hunkOf = (p: MixPick) => it?.candidates[p.candidate]?.hunks[p.hunk];
+      if (!it || state.status !== 'done' || !hunkOf(action)) return state;
+      const picks = togglePick(it.mix?.picks ?? [], { candidate: action.candidate, hunk: action.hunk }, hunkOf);
+      const { mix: _old, ...rest } = it;
+      const next: PanelItem = picks.length
+        ? {
+            ...rest,
+            mix: {
+              picks,
+              text: applyHunks(
+                it.original,
+                picks.map((p) => hunkOf(p)!),
+              ),
+            },
+          }
+        : rest;
+      return { ...state, items: state.items.map((x, i) => (i === action.item ? next : x)) };
+    }
+    case 'clearMix': {
+      const it = state.items[action.item];
+      if (!it?.mix) return state;
+      const { mix: _old, ...rest } = it;
+      return { ...state, items: state.items.map((x, i) => (i === action.item ? rest : x)) };
+    }
+    case 'appliedMix': {
+      const it = state.items[action.item];
+      if (!it?.mix) return state;
+      const { applied: _was, ...rest } = it;
+      return {
+        ...state,
+        items: state.items.map((x, i) => (i === action.item ? { ...rest, appliedMix: true } : x)),
+        stale: false,
+        message: { kind: 'info', text: 'Applied the mix. Undo (Ctrl+Z / Cmd+Z) in the editor restores the text before it.' },
       };
     }
     case 'refused':

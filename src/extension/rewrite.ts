@@ -5,7 +5,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RewriteResult, Task } from '../engine/types';
+import type { CommentBlock } from '../engine/commentBlock';
 import { BLANK_CANDIDATE_MESSAGE, confirmApplied, decideApplyAll, refuseBlank } from './applyGuard';
+import { commentSpan, engineInput, restoreResult } from './commentSelection';
 import { AbortError, isAbortError } from '../engine/errors';
 import { EngineClient, EngineCrashedError, HostLoadOptions, ModelInfo } from './engineClient';
 import { Log } from './log';
@@ -29,9 +31,11 @@ export interface RewriteTarget {
   end: number;
   /** The document was closed since: edits were no longer followed, and the text is found again by search. */
   lost?: boolean;
+  /** Set when the range is a comment block: the engine rewrites its prose, the candidates get its markers back. */
+  comment?: CommentBlock;
 }
 
-interface RunSpec {
+export interface RunSpec {
   task: Task;
   targets: RewriteTarget[];
   seed: number;
@@ -182,15 +186,49 @@ export class RewriteController implements vscode.Disposable {
     return readSettings((k) => c.get(k));
   }
 
-  /** `fromPanel`: started by the panel's buttons, so its results go to the panel whatever applyMode says. */
-  private async run(spec: RunSpec, fromPanel = false): Promise<RunOutcome> {
+  /**
+   * In-place cycling: the candidates for the active editor's first selection — the panel's, when its finished run
+   * rewrote that range and it still holds the text the panel expects there, else those of a new run whose results
+   * go only to the caller (no panel, nothing applied).
+   */
+  async candidatesForSelection(
+    task: Task,
+  ): Promise<{ target: RewriteTarget; spec: RunSpec; candidates: RewriteResult['candidates']; mbrIndex: number } | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    const want = editor ? targetsFromSelections(editor)[0] : undefined;
+    if (!want) {
+      void vscode.window.showInformationMessage('DiffuSeq: select the text to rewrite first.');
+      return undefined;
+    }
+    const shown = this.panelSpec;
+    const st = this.deps.panel().state;
+    if (shown && st && st.status === 'done' && st.runId === shown.runId) {
+      const i = shown.spec.targets.findIndex(
+        (t) => t.uri.toString() === want.uri.toString() && t.range.isEqual(want.range) && t.expected === want.original,
+      );
+      const item = st.items[i];
+      if (item && item.candidates.length > 0)
+        return { target: shown.spec.targets[i], spec: shown.spec, candidates: item.candidates, mbrIndex: item.mbrIndex };
+    }
+    const s = this.settings();
+    const spec: RunSpec = { task, targets: [want], seed: s.seed ?? randomSeed(), steps: s.steps, candidates: s.candidates, order: s.order };
+    const outcome = await this.run(spec, false, true);
+    const r = outcome.results?.[0];
+    return outcome.status === 'done' && r ? { target: want, spec, candidates: r.candidates, mbrIndex: r.mbrIndex } : undefined;
+  }
+
+  /**
+   * `fromPanel`: started by the panel's buttons, so its results go to the panel whatever applyMode says.
+   * `resultsOnly`: the results go to the caller alone (in-place cycling): no panel, nothing applied.
+   */
+  private async run(spec: RunSpec, fromPanel = false, resultsOnly = false): Promise<RunOutcome> {
     // One run at a time: a new one replaces the running one.
     this.current?.cts.cancel();
     const id = ++this.runCounter;
     const cts = new vscode.CancellationTokenSource();
     this.current = { id, cts, spec };
     const settings = this.settings();
-    const usePanel = fromPanel || settings.applyMode === 'panel';
+    const usePanel = !resultsOnly && (fromPanel || settings.applyMode === 'panel');
     if (usePanel) this.panelSpec = { runId: id, spec };
     const doc = await vscode.workspace.openTextDocument(spec.targets[0].uri);
     const documentName = path.basename(doc.uri.path) || doc.uri.toString();
@@ -246,7 +284,7 @@ export class RewriteController implements vscode.Disposable {
               const label = spec.targets.length > 1 ? `Selection ${i + 1}/${spec.targets.length}` : 'Sampling';
               report(runProgress(i, spec.targets.length, undefined), label);
               const r = await client.rewrite(
-                spec.targets[i].original,
+                engineInput(spec.targets[i]),
                 { task: spec.task, candidates: spec.candidates, steps: spec.steps, order: spec.order, seed: spec.seed },
                 {
                   signal: abort.signal,
@@ -262,7 +300,7 @@ export class RewriteController implements vscode.Disposable {
                   `(network ${Math.round(r.timings.network)} ms), self-BLEU ${r.diversity.selfBleu.toFixed(3)}`,
               );
               for (const w of r.warnings) log.warn(`run #${id}: ${w}`);
-              out.push(r);
+              out.push(restoreResult(spec.targets[i], r));
             }
             return { results: out, model };
           } finally {
@@ -282,7 +320,7 @@ export class RewriteController implements vscode.Disposable {
         const panel = this.deps.panel();
         panel.dispatch({ type: 'results', runId: id, results: results.results, elapsedMs, model: modelView });
         panel.focus();
-      } else {
+      } else if (!resultsOnly) {
         const texts = results.results.map((r) => r.candidates[r.mbrIndex]?.text ?? r.candidates[0]?.text ?? '');
         const blank = refuseBlank(texts);
         if (blank) {
@@ -332,6 +370,20 @@ export class RewriteController implements vscode.Disposable {
     }
     const ok = await this.applyTexts([target], [c.text], shown.spec);
     if (ok) panel.dispatch({ type: 'applied', item, candidate });
+    return ok;
+  }
+
+  /** Panel "Apply mix": the chunks accepted from the candidates of one selection, written as one edit. */
+  async applyMix(item: number): Promise<boolean> {
+    const panel = this.deps.panel();
+    const st = panel.state;
+    const shown = this.panelSpec;
+    if (!st || !shown || st.status !== 'done' || st.runId !== shown.runId) return false;
+    const mix = st.items[item]?.mix;
+    const target = shown.spec.targets[item];
+    if (!mix || !target) return false;
+    const ok = await this.applyTexts([target], [mix.text], shown.spec);
+    if (ok) panel.dispatch({ type: 'appliedMix', item });
     return ok;
   }
 
@@ -431,6 +483,9 @@ export class RewriteController implements vscode.Disposable {
 }
 
 function makeTarget(doc: vscode.TextDocument, range: vscode.Range): RewriteTarget {
+  // Inside a comment block the target is its whole lines (whole paragraphs), markers included: the engine sees only the prose.
+  const c = commentSpan((l) => doc.lineAt(l).text, doc.lineCount, range, doc.languageId);
+  if (c) range = new vscode.Range(c.startLine, 0, c.endLine, doc.lineAt(c.endLine).text.length);
   const text = doc.getText(range);
   return {
     uri: doc.uri,
@@ -440,6 +495,7 @@ function makeTarget(doc: vscode.TextDocument, range: vscode.Range): RewriteTarge
     version: doc.version,
     start: doc.offsetAt(range.start),
     end: doc.offsetAt(range.end),
+    ...(c ? { comment: c.block } : {}),
   };
 }
 

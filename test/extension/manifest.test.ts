@@ -12,9 +12,12 @@ describe('extension/manifest (package.json contributions)', () => {
   const commands: Array<{ command: string; title: string; category: string }> = pkg.contributes.commands;
   const ids = commands.map((c) => c.command);
 
-  it('contributes the six commands, each registered in extension.ts', () => {
+  it('contributes the nine commands, each registered in extension.ts', () => {
     assert.deepEqual(ids.sort(), [
+      'diffuseq.nextCandidate',
       'diffuseq.paraphrase',
+      'diffuseq.previousCandidate',
+      'diffuseq.restoreOriginal',
       'diffuseq.selectModel',
       'diffuseq.showCandidates',
       'diffuseq.showLog',
@@ -29,11 +32,16 @@ describe('extension/manifest (package.json contributions)', () => {
     assert.equal(titles['diffuseq.selectModel'], 'DiffuSeq: Select Model…');
     assert.equal(titles['diffuseq.trainModel'], 'DiffuSeq: Train Model…');
     assert.equal(titles['diffuseq.showLog'], 'DiffuSeq: Show Engine Log');
+    assert.equal(titles['diffuseq.nextCandidate'], 'DiffuSeq: Next Candidate in Place');
+    assert.equal(titles['diffuseq.previousCandidate'], 'DiffuSeq: Previous Candidate in Place');
   });
 
-  it('activates only on its commands and task type (lazy: no *, no onStartupFinished, no workspaceContains)', () => {
+  it('activates on its commands, its task type, and after start-up for the lightbulb (no *, no workspaceContains)', () => {
     const events: string[] = pkg.activationEvents;
-    for (const e of events) assert.match(e, /^(onCommand:diffuseq\.|onTaskType:diffuseq$)/);
+    // onStartupFinished: the Code Action provider must be registered before the first Ctrl+. — after start-up, not
+    // during it; activation starts no engine process (the integration tests check it).
+    for (const e of events) assert.match(e, /^(onCommand:diffuseq\.|onTaskType:diffuseq$|onStartupFinished$)/);
+    assert.ok(events.includes('onStartupFinished'));
     for (const id of ids) assert.ok(events.includes(`onCommand:${id}`));
     assert.equal(pkg.main, './dist/extension.js');
   });
@@ -50,12 +58,30 @@ describe('extension/manifest (package.json contributions)', () => {
   });
 
   it('keybindings avoid the common defaults (checked against the full default list in the code-server integration test)', () => {
-    const kb: Array<{ key: string; mac: string; command: string }> = pkg.contributes.keybindings;
-    assert.equal(kb.length, 2);
-    for (const k of kb) {
-      assert.match(k.key, /^ctrl\+alt\+shift\+/);
-      assert.match(k.mac, /^cmd\+alt\+shift\+/);
+    const kb: Array<{ key: string; mac?: string; command: string; when: string }> = pkg.contributes.keybindings;
+    const by = Object.fromEntries(kb.map((k) => [k.command, k]));
+    assert.deepEqual(Object.keys(by).sort(), [
+      'diffuseq.nextCandidate',
+      'diffuseq.paraphrase',
+      'diffuseq.previousCandidate',
+      'diffuseq.restoreOriginal',
+      'diffuseq.simplify',
+    ]);
+    for (const id of ['diffuseq.paraphrase', 'diffuseq.simplify']) {
+      assert.match(by[id].key, /^ctrl\+alt\+shift\+/);
+      assert.match(by[id].mac!, /^cmd\+alt\+shift\+/);
     }
+    // Alt+] / Alt+[ belong to inline suggestions; Alt+. / Alt+, are bound to nothing by default.
+    assert.deepEqual([by['diffuseq.nextCandidate'].key, by['diffuseq.previousCandidate'].key], ['alt+.', 'alt+,']);
+    // Esc restores the original only while a cycle runs, and leaves the suggest and find widgets their Esc.
+    assert.equal(by['diffuseq.restoreOriginal'].key, 'escape');
+    assert.match(by['diffuseq.restoreOriginal'].when, /diffuseq\.cycling/);
+    assert.match(by['diffuseq.restoreOriginal'].when, /!suggestWidgetVisible/);
+  });
+
+  it('the description says nothing leaves the machine', () => {
+    assert.match(pkg.description, /nothing leaves|no text leaves/i);
+    assert.match(pkg.description, /no network/i);
   });
 
   it('settings: names, defaults and ranges match settings.ts', () => {

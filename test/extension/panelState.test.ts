@@ -142,6 +142,70 @@ describe('extension/panelState', () => {
     assert.equal(again.stale, false);
   });
 
+  describe('taking part of a candidate (accepted chunks make a mix)', () => {
+    const original = 'the cat sat on the mat';
+    function withCandidates(texts: string[]): PanelState {
+      const s = reducePanel(started([original]), {
+        type: 'results',
+        runId: 1,
+        results: [
+          {
+            ...fakeResult(original, { task: 'paraphrase', candidates: texts.length }),
+            candidates: texts.map((text) => ({ text, mbrScore: 0.5 })),
+          },
+        ],
+        elapsedMs: 1,
+      });
+      assert.ok(s);
+      return s;
+    }
+
+    it('each candidate carries its chunks as edits of the original', () => {
+      const s = withCandidates(['the dog sat on the rug', 'a cat sat on the mat']);
+      assert.deepEqual(s.items[0].candidates[0].hunks, [
+        { from: 4, to: 7, text: 'dog' },
+        { from: 19, to: 22, text: 'rug' },
+      ]);
+      assert.deepEqual(s.items[0].candidates[1].hunks, [{ from: 0, to: 3, text: 'a' }]);
+    });
+
+    it('chunks from two candidates make one mixed text; the same chunk again takes it back; clearMix drops the mix', () => {
+      let s = withCandidates(['the dog sat on the rug', 'a cat sat on the mat', 'the fox sat on the mat']);
+      s = reducePanel(s, { type: 'toggleChunk', item: 0, candidate: 0, hunk: 1 })!;
+      assert.deepEqual(s.items[0].mix, { picks: [{ candidate: 0, hunk: 1 }], text: 'the cat sat on the rug' });
+      s = reducePanel(s, { type: 'toggleChunk', item: 0, candidate: 1, hunk: 0 })!;
+      assert.equal(s.items[0].mix?.text, 'a cat sat on the rug');
+      // 'fox' replaces the same word as 'dog' would: it is taken alongside the others.
+      s = reducePanel(s, { type: 'toggleChunk', item: 0, candidate: 2, hunk: 0 })!;
+      assert.equal(s.items[0].mix?.text, 'a fox sat on the rug');
+      s = reducePanel(s, { type: 'toggleChunk', item: 0, candidate: 0, hunk: 0 })!;
+      assert.equal(s.items[0].mix?.text, 'a dog sat on the rug', 'dog replaced fox (same words)');
+      s = reducePanel(s, { type: 'toggleChunk', item: 0, candidate: 1, hunk: 0 })!;
+      assert.equal(s.items[0].mix?.text, 'the dog sat on the rug', 'toggled off');
+      assert.equal(reducePanel(s, { type: 'toggleChunk', item: 0, candidate: 0, hunk: 9 }), s, 'no such chunk');
+      const cleared = reducePanel(s, { type: 'clearMix', item: 0 })!;
+      assert.equal(cleared.items[0].mix, undefined);
+      assert.equal(reducePanel(cleared, { type: 'clearMix', item: 0 }), cleared);
+    });
+
+    it('the last chunk taken back leaves no mix; appliedMix marks the item and clears a candidate’s applied mark', () => {
+      let s = withCandidates(['the dog sat on the rug']);
+      s = reducePanel(s, { type: 'toggleChunk', item: 0, candidate: 0, hunk: 0 })!;
+      assert.equal(reducePanel(s, { type: 'toggleChunk', item: 0, candidate: 0, hunk: 0 })!.items[0].mix, undefined);
+      s = reducePanel(s, { type: 'applied', item: 0, candidate: 0 })!;
+      s = reducePanel(s, { type: 'appliedMix', item: 0 })!;
+      assert.equal(s.items[0].appliedMix, true);
+      assert.equal(s.items[0].applied, undefined);
+      assert.match(s.message?.text ?? '', /Applied the mix/);
+      assert.equal(reducePanel(s, { type: 'applied', item: 0, candidate: 0 })!.items[0].appliedMix, false);
+    });
+
+    it('chunks are only taken from a finished run', () => {
+      const s = started([original]);
+      assert.equal(reducePanel(s, { type: 'toggleChunk', item: 0, candidate: 0, hunk: 0 }), s);
+    });
+  });
+
   it('failed and cancelled end a running run only', () => {
     const s = started();
     const f = reducePanel(s, { type: 'failed', runId: 1, message: 'boom' })!;

@@ -4,8 +4,12 @@
  * (Debian's, driven by playwright-core) opens a file, selects a sentence, right-clicks → "Paraphrase
  * Selection", waits for the candidates panel, screenshots it, applies a candidate with the keyboard, reads
  * the text back from the editor (and from disk after saving), undoes once, hides/restores the panel and
- * closes it with Esc. Screenshots: test-results/e2e-*.png; with DIFFUSEQ_DOCS_SCREENSHOTS=1 also
- * docs/images/panel-light.png and panel-dark.png.
+ * closes it with Esc. Then where people write: a Markdown file with a link and inline code — Ctrl+. shows the
+ * lightbulb's "Paraphrase selection", which fills the panel; a chunk of one candidate (click) and of another (key 1)
+ * make a mix that Shift+Enter applies as one edit (one Ctrl+Z undoes it); a TypeScript file with a `//` comment block
+ * — Alt+. puts candidates in place inside the markers, Esc brings the original back. Screenshots:
+ * test-results/e2e-*.png; with DIFFUSEQ_DOCS_SCREENSHOTS=1 also docs/images/panel-{light,dark,high-contrast}.png,
+ * workbench-{light,dark}.png, lightbulb.png, panel-partial-accept.png and cycle-comment.png.
  *
  * Needs: `npm run package` (diffuseq-rewrite.vsix), code-server (install-code-server.sh), chromium.
  * Model: the .vsix's models/default; when it has none, diffuseq.modelPath is set to $DIFFUSEQ_TEST_MODEL,
@@ -32,6 +36,17 @@ const RESULTS = path.join(REPO_ROOT, 'test-results');
 const DOCS_IMAGES = path.join(REPO_ROOT, 'docs', 'images');
 const SENTENCE = 'The committee postponed the decision because several members were unable to attend the meeting.';
 const LINES = ['# Meeting notes', '', SENTENCE, '', 'This line stays as it is.'];
+const GUIDE_SENTENCE = 'Read [the install guide](https://example.com/docs/install.html) and run `npm ci` before the next release ships.';
+const GUIDE = ['# Guide', '', GUIDE_SENTENCE, ''];
+const CODE = [
+  'export function reindex(): void {',
+  '  // The cache is invalidated whenever the',
+  '  // configuration changes, which forces a',
+  '  // full rebuild of the whole index.',
+  '  rebuild();',
+  '}',
+  '',
+];
 
 const timings: Array<[string, number]> = [];
 async function step<T>(name: string, f: () => Promise<T>): Promise<T> {
@@ -138,6 +153,8 @@ async function main(): Promise<void> {
   fs.mkdirSync(workspace);
   const file = path.join(workspace, 'notes.md');
   fs.writeFileSync(file, LINES.join('\n') + '\n');
+  fs.writeFileSync(path.join(workspace, 'guide.md'), GUIDE.join('\n'));
+  fs.writeFileSync(path.join(workspace, 'cache.ts'), CODE.join('\n'));
 
   const install = await step('install the .vsix into code-server', () => installVsix(bin, VSIX, profile));
   assert.match(install.output, /successfully installed/i);
@@ -318,6 +335,157 @@ async function main(): Promise<void> {
       await untilTrue('panel closed', async () => (await page.locator('.tab', { hasText: 'DiffuSeq Candidates' }).count()) === 0, 10_000);
     });
 
+    const docsShots = process.env.DIFFUSEQ_DOCS_SCREENSHOTS === '1';
+    const shot = async (name: string, target: Page | ReturnType<Page['locator']> = page) => {
+      await target.screenshot({ path: path.join(RESULTS, `e2e-${name}.png`) });
+      if (docsShots) await target.screenshot({ path: path.join(DOCS_IMAGES, `${name}.png`) });
+    };
+    // By now the workbench has two editor groups (the panel opened beside): read the active one.
+    const activeView = () => page.locator('.editor-group-container.active .editor-instance .monaco-editor .view-lines').first();
+    const activeLines = async () =>
+      (
+        await activeView()
+          .innerText()
+          .catch(() => '')
+      )
+        .replace(/\u00a0/g, ' ')
+        .split('\n');
+    const openFile = async (name: string, firstLine: string) => {
+      // Quick Open (Ctrl+P): the file opens with the keyboard focus in its editor, at its top.
+      await page.keyboard.press('Control+P');
+      await page.keyboard.type(name);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Control+Home');
+      await untilTrue(`${name} shown`, async () => (await activeLines()).some((l) => l.startsWith(firstLine)), 20_000);
+    };
+    const selectLineText = async (line: number) => {
+      await page.keyboard.press('Control+G');
+      await page.keyboard.type(String(line));
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Home');
+      await page.keyboard.press('Shift+End');
+      await page.locator('.editor-instance .monaco-editor .selected-text').first().waitFor();
+    };
+
+    await step('Markdown with a link and inline code: Ctrl+. shows the lightbulb actions; "Paraphrase selection" runs', async () => {
+      await openFile('guide.md', '# Guide');
+      await selectLineText(3);
+      const action = page.locator('.action-widget .monaco-list-row', { hasText: 'Paraphrase selection' });
+      // The provider registers after start-up (onStartupFinished): ask again until it answers.
+      await untilTrue('"Paraphrase selection" in the Code Action menu', async () => {
+        await page.keyboard.press('Control+.');
+        await page.waitForTimeout(700);
+        if ((await action.count()) > 0) return true;
+        await page.keyboard.press('Escape');
+        return false;
+      });
+      assert.equal(await page.locator('.action-widget .monaco-list-row', { hasText: 'Simplify selection' }).count(), 1);
+      await shot('lightbulb');
+      // Choose it with the keyboard (the widget blocks the pointer until the mouse moves).
+      const focusedRow = page.locator('.action-widget .monaco-list-row.focused');
+      await untilTrue(
+        '"Paraphrase selection" focused',
+        async () => {
+          if (/Paraphrase selection/.test((await focusedRow.innerText().catch(() => '')) ?? '')) return true;
+          await page.keyboard.press('ArrowDown');
+          return false;
+        },
+        10_000,
+      );
+      await page.keyboard.press('Enter');
+      await untilTrue(
+        'candidates for the guide sentence',
+        async () =>
+          /install guide/.test(
+            await frame
+              .locator('.original .text')
+              .innerText()
+              .catch(() => ''),
+          ),
+        30_000,
+      );
+      await untilTrue(
+        'run done',
+        async () => (await frame.locator('.candidate').count()) > 0 && !(await frame.locator('#regenerate').isDisabled()),
+        180_000,
+      );
+    });
+
+    await step(
+      'partial accept: a chunk of one candidate (click) and of another (key 1), Shift+Enter applies the mix as one edit',
+      async () => {
+        const cards = frame.locator('.candidate');
+        const first = cards.nth(0).locator('.chunk').first();
+        await first.click();
+        await frame.locator('.mix').first().waitFor();
+        assert.equal(await first.getAttribute('aria-pressed'), 'true');
+        if ((await cards.count()) > 1) {
+          await frame.locator('.candidates').first().focus();
+          await page.keyboard.press('ArrowDown');
+          if ((await frame.locator('.candidate.focused .chunk').count()) > 0) {
+            await page.keyboard.press('1');
+            await untilTrue(
+              'key 1 took the focused candidate’s first chunk',
+              async () => (await frame.locator('.candidate.focused .chunk').first().getAttribute('aria-pressed')) === 'true',
+              10_000,
+            );
+          }
+        }
+        const mix = await frame.locator('.mix-text').innerText();
+        assert.notEqual(mix, GUIDE_SENTENCE);
+        await frame.locator('.mix').first().scrollIntoViewIfNeeded();
+        await shot('panel-partial-accept', panel);
+        await frame.locator('.candidates').first().focus();
+        await page.keyboard.press('Shift+Enter');
+        await frame.locator('.mix.applied').first().waitFor();
+        await page.locator('.tab', { hasText: 'guide.md' }).first().click();
+        await activeView().click({ position: { x: 5, y: 5 } });
+        await untilTrue('line 3 is the mix', async () => (await copyLine(page, 3)) === mix, 10_000);
+        await page.keyboard.press('Control+Z');
+        await untilTrue('one undo restores the sentence', async () => (await copyLine(page, 3)) === GUIDE_SENTENCE, 10_000);
+      },
+    );
+
+    await step(
+      'a // comment block in TypeScript: Alt+. puts candidates in place inside the markers, Alt+. the next, Esc the original',
+      async () => {
+        await page.locator('.tab', { hasText: 'DiffuSeq Candidates' }).hover();
+        await page.locator('.tab', { hasText: 'DiffuSeq Candidates' }).locator('.action-label.codicon-close').first().click();
+        await untilTrue('panel closed', async () => (await page.locator('.tab', { hasText: 'DiffuSeq Candidates' }).count()) === 0, 10_000);
+        await openFile('cache.ts', 'export function');
+        await selectLineText(2);
+        /** The comment block as the editor shows it: the lines between the function's first line and `rebuild();`. */
+        const block = async () => {
+          const lines = await activeLines();
+          const from = lines.indexOf(CODE[0]);
+          const to = lines.findIndex((l) => l.trim() === 'rebuild();');
+          return from >= 0 && to > from ? lines.slice(from + 1, to) : [];
+        };
+        const original = CODE.slice(1, 4);
+        await page.keyboard.press('Alt+.');
+        let first: string[] = [];
+        await untilTrue(
+          'the first candidate in place',
+          async () => {
+            first = await block();
+            return first.length > 0 && first.join('\n') !== original.join('\n');
+          },
+          180_000,
+        );
+        // Every line of the block keeps its indentation and marker; the code around it is untouched.
+        for (const line of first) assert.match(line, /^ {2}\/\/ \S/, `line without its marker: ${JSON.stringify(line)}`);
+        await shot('cycle-comment');
+        await page.keyboard.press('Alt+.');
+        await page.waitForTimeout(1000);
+        const second = await block();
+        for (const line of second) assert.match(line, /^ {2}\/\/ \S/);
+        await page.keyboard.press('Escape');
+        await untilTrue('the original comment is back', async () => (await block()).join('\n') === original.join('\n'), 10_000);
+        assert.equal(fs.readFileSync(path.join(workspace, 'cache.ts'), 'utf8'), CODE.join('\n'), 'nothing saved');
+      },
+    );
+
     const logFile = findFiles(profile.userDataDir, /DiffuSeq\.log$/)[0];
     const log = logFile ? fs.readFileSync(logFile, 'utf8') : '';
     const activation = /activated in ([^\n]*)/.exec(log)?.[1];
@@ -327,7 +495,7 @@ async function main(): Promise<void> {
         `${firstRun ? ` (engine start + load + sampling ${firstRun} ms)` : ''}; activation ${activation ?? '?'} (from the DiffuSeq log).`,
     );
     console.log(
-      `screenshots: ${path.relative(REPO_ROOT, RESULTS)}/e2e-*.png${process.env.DIFFUSEQ_DOCS_SCREENSHOTS === '1' ? ', docs/images/panel-{light,dark}.png' : ''}`,
+      `screenshots: ${path.relative(REPO_ROOT, RESULTS)}/e2e-*.png${process.env.DIFFUSEQ_DOCS_SCREENSHOTS === '1' ? ', docs/images/{panel-light,panel-dark,panel-high-contrast,workbench-light,workbench-dark,lightbulb,panel-partial-accept,cycle-comment}.png' : ''}`,
     );
   } catch (e) {
     const pages = browser.contexts().flatMap((c) => c.pages());
