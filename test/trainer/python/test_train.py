@@ -50,6 +50,23 @@ class ResumeTest(unittest.TestCase):
         self.assertEqual(got, expect)
         self.assertEqual(got2, expect2)
 
+    def test_snapshots_keep_the_weights_of_every_checkpoint_only_when_asked(self):
+        tr = Trainer(tiny_config(), fake_data_dir(), self.out, device="cpu")
+        tr.train_step()
+        tr.save()
+        self.assertFalse(os.path.exists(os.path.join(self.out, "snapshots")))
+        out2 = tempfile.mkdtemp(prefix="dq-run-")
+        try:
+            tr = Trainer(tiny_config(keepSnapshots=True), fake_data_dir(), out2, device="cpu")
+            for _ in range(2):
+                tr.train_step()
+                tr.save()
+            self.assertEqual(sorted(os.listdir(os.path.join(out2, "snapshots"))), ["step-1.pt", "step-2.pt"])
+            snap = torch.load(os.path.join(out2, "snapshots", "step-1.pt"), weights_only=False)
+            self.assertEqual(snap["step"], 1)
+        finally:
+            shutil.rmtree(out2, ignore_errors=True)
+
     def test_resume_from_weights_only(self):
         cfg = tiny_config()
         tr = Trainer(cfg, fake_data_dir(), self.out, device="cpu")

@@ -73,6 +73,9 @@ DEFAULTS = {
         "logEvery": 50,
         "evalEvery": 1000,
         "checkpointEvery": 2000,
+        # Also keep RUN/snapshots/step-N.pt (the weights) at every checkpoint: arms compared at equal steps
+        # before they end, learning curves (tools/snapshot_curve.py).
+        "keepSnapshots": False,
         "validBatches": 8,
         "validBatchSize": 64,
         "bleuExamples": 64,

@@ -132,6 +132,7 @@ SCHEMA = {
     "train.logEvery": Int(1),
     "train.evalEvery": Int(0),
     "train.checkpointEvery": Int(0),
+    "train.keepSnapshots": Bool(),
     "train.validBatches": Int(1),
     "train.validBatchSize": Int(1),
     "train.bleuExamples": Int(0),

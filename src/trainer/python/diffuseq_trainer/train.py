@@ -347,6 +347,8 @@ class Trainer:
         if self.rank == 0:
             w = self.weights_dict()
             ckpt_io.atomic_save(w, os.path.join(self.out_dir, "weights.pt"))
+            if self.tc.get("keepSnapshots"):
+                ckpt_io.atomic_save(w, os.path.join(self.out_dir, "snapshots", f"step-{self.step}.pt"))
             full = dict(
                 w,
                 kind="full",

@@ -66,6 +66,8 @@ def with_steps(cfg, steps, spec):
         # Every ~500 steps at most (a few minutes here): a long arm cut short by the end of a working period
         # continues from its checkpoint (one_arm resumes it), not from scratch.
         checkpointEvery=max(50, min(500, steps // 2)),
+        # The weights at every checkpoint: arms compared at equal steps while a long one is still running.
+        keepSnapshots=True,
     )
     return cfg
 
