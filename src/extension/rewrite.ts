@@ -427,17 +427,24 @@ export class RewriteController implements vscode.Disposable {
       .sort((a, b) => a.start - b.start);
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === d);
     let ok: boolean;
-    if (editor) {
-      ok = await editor.edit(
-        (eb) => {
-          for (const o of order) eb.replace(o.t.range, texts[o.i]);
-        },
-        { undoStopBefore: true, undoStopAfter: true },
-      );
-    } else {
-      const we = new vscode.WorkspaceEdit();
-      for (const o of order) we.replace(d.uri, o.t.range, texts[o.i]);
-      ok = await vscode.workspace.applyEdit(we);
+    try {
+      if (editor) {
+        ok = await editor.edit(
+          (eb) => {
+            for (const o of order) eb.replace(o.t.range, texts[o.i]);
+          },
+          { undoStopBefore: true, undoStopAfter: true },
+        );
+      } else {
+        const we = new vscode.WorkspaceEdit();
+        for (const o of order) we.replace(d.uri, o.t.range, texts[o.i]);
+        ok = await vscode.workspace.applyEdit(we);
+      }
+    } catch (e) {
+      // Some read-only editors (VS Code's default keybindings in the web workbench) throw instead of answering false.
+      this.deps.log.warn(`the editor threw on the edit: ${e instanceof Error ? e.message : String(e)}`);
+      this.refuse(EDIT_THROWN_MESSAGE, spec, false);
+      return false;
     }
     if (!ok) {
       this.deps.showError('DiffuSeq: the editor rejected the edit; nothing was changed.');
@@ -481,6 +488,9 @@ export class RewriteController implements vscode.Disposable {
     });
   }
 }
+
+/** An edit the editor threw on instead of applying: nothing changed, and read-only is the usual reason. */
+export const EDIT_THROWN_MESSAGE = 'The editor refused to change this document (it is read-only), so the candidate was not applied.';
 
 function makeTarget(doc: vscode.TextDocument, range: vscode.Range): RewriteTarget {
   // Inside a comment block the target is its whole lines (whole paragraphs), markers included: the engine sees only the prose.
