@@ -61,6 +61,20 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+def attention(q, k, v, mask, dropout, causal):
+    """softmax(q k^T / sqrt(d)) v with a bool mask (True = may attend) or a causal one: torch's fused kernel where
+    it exists (torch >= 2.0), the same computation written out on Debian's torch 1.13."""
+    if hasattr(F, "scaled_dot_product_attention"):
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=causal)
+    scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+    if causal:
+        L, S = scores.shape[-2:]
+        mask = torch.ones(L, S, dtype=torch.bool, device=q.device).tril()
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    return F.dropout(scores.softmax(-1), dropout) @ v
+
+
 class Attention(nn.Module):
     """Multi-head attention over scaled_dot_product_attention. Keys/values come from `kv_in` (cross-attention)
     or from x itself; `cache` (a dict) keeps a decoder's past keys/values so greedy decoding feeds one new
@@ -88,7 +102,7 @@ class Attention(nn.Module):
                     k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
                 cache["k"], cache["v"] = k, v
         drop = self.dropout if self.training else 0.0
-        h = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=drop, is_causal=causal)
+        h = attention(q, k, v, mask, drop, causal)
         B, H, L, Dh = h.shape
         return self.out(h.transpose(1, 2).reshape(B, L, H * Dh))
 
