@@ -155,3 +155,24 @@ class TeacherTest(unittest.TestCase):
             torch.nn.functional.scaled_dot_product_attention = saved
         torch.testing.assert_close(written, fused)
         torch.testing.assert_close(causal, teacher.attention(q, k[:, :, :3], v[:, :, :3], None, 0.0, True))
+
+    def test_distilled_targets_keep_prepares_length_limit(self):
+        data_dir = fake_data_dir()
+        out = tempfile.mkdtemp(prefix="dq-teacher-")
+        cfg = json.dumps({"model": {"dim": 16, "heads": 2, "encLayers": 1, "decLayers": 1, "ffn": 32}})
+        teacher.main(["train", "--data", data_dir, "--out", out, "--steps", "2", "--threads", "1", "--config", cfg])
+        long_output = lambda model, sources, pad, sep, max_target, **kw: [[5] * max_target for _ in sources]  # noqa: E731
+        saved = teacher.greedy
+        teacher.greedy = long_output  # a teacher that never stops: max_target tokens and no [SEP]
+        try:
+            prep = os.path.join(out, "prep")
+            teacher.main(
+                ["distil", "--teacher", out, "--data", data_dir, "--out", prep, "--threads", "1", "--limit", "8"]
+            )
+        finally:
+            teacher.greedy = saved
+        new = PreparedData(prep)
+        for i in range(len(new.split("train"))):
+            _, t = new.split("train").example(i)
+            self.assertEqual(len(t), new.max_target)
+            self.assertEqual(t[-1], new.sep)

@@ -497,7 +497,8 @@ def distil(args):
             empty += 1
             pairs.append((s, t))  # an empty output teaches nothing: keep the reference
             continue
-        new_t = np.asarray(o + [data.sep], dtype=np.int64)
+        # prepare's rule: a target, its [SEP] included, holds at most maxTarget tokens.
+        new_t = np.asarray(o[: data.max_target - 1] + [data.sep], dtype=np.int64)
         same_as_ref += int(np.array_equal(new_t, t))
         if args.mode == "both":
             pairs.append((s, t))
