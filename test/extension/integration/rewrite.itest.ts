@@ -7,23 +7,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { sleep, until } from './wait';
 import type { DiffuSeqApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/rewrite';
 import { itestLog } from './itestLog';
 
 const EXTENSION_ID = 'diffuseq-rewrite.diffuseq-rewrite';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (s: string) => itestLog(`      · ${s}`);
-
-async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 async function config(values: Record<string, unknown>): Promise<void> {
   const c = vscode.workspace.getConfiguration('diffuseq');

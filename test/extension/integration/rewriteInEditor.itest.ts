@@ -5,21 +5,11 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { until } from './wait';
 import type { DiffuSeqApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/rewrite';
 
 const EXTENSION_ID = 'diffuseq-rewrite.diffuseq-rewrite';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 async function open(lines: string[], language: string): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument({ content: lines.join('\n'), language });
