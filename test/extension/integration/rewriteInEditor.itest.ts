@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { until } from './wait';
+import { sleep, until } from './wait';
 import type { DiffuSeqApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/rewrite';
 
@@ -16,6 +16,22 @@ async function open(lines: string[], language: string): Promise<vscode.TextEdito
   const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
   await until('the editor to be active', () => vscode.window.activeTextEditor?.document === doc);
   return editor;
+}
+
+/**
+ * The Code Actions VS Code collects for `range`. VS Code cancels a collection when the document's model changes
+ * while it runs, and a freshly opened untitled document can still be settling under a loaded CI machine: a
+ * cancelled collection is asked again (a wrong answer still fails at once).
+ */
+async function codeActionsAt(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, range)) as vscode.CodeAction[];
+    } catch (e) {
+      if (!(e instanceof Error && /Canceled/.test(e.message)) || attempt === 5) throw e;
+      await sleep(200 * attempt);
+    }
+  }
 }
 
 const CODE = [
@@ -43,11 +59,7 @@ describe('DiffuSeq Rewrite where people write', function () {
     // Markdown: no language server to wait for (a TypeScript file works the same, after tsserver starts).
     const editor = await open(CODE, 'markdown');
     const range = new vscode.Range(1, 5, 1, 30);
-    const actions = (await vscode.commands.executeCommand(
-      'vscode.executeCodeActionProvider',
-      editor.document.uri,
-      range,
-    )) as vscode.CodeAction[];
+    const actions = await codeActionsAt(editor.document.uri, range);
     const ours = actions.filter((a) => a.kind?.value.startsWith('refactor.rewrite.diffuseq'));
     assert.deepEqual(
       ours.map((a) => [a.title, a.command?.command]),
@@ -56,11 +68,7 @@ describe('DiffuSeq Rewrite where people write', function () {
         ['Simplify selection', 'diffuseq.simplify'],
       ],
     );
-    const none = (await vscode.commands.executeCommand(
-      'vscode.executeCodeActionProvider',
-      editor.document.uri,
-      new vscode.Range(1, 5, 1, 5),
-    )) as vscode.CodeAction[];
+    const none = await codeActionsAt(editor.document.uri, new vscode.Range(1, 5, 1, 5));
     assert.equal(none.filter((a) => a.kind?.value.startsWith('refactor.rewrite.diffuseq')).length, 0);
   });
 
