@@ -17,12 +17,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { flag, num, parseArgs, str } from './lib/args';
-import { dataDir, defaultModelDir, engineEntry, modelInfo, repoRoot } from './lib/engine';
-import { parseEvalJson, qualityRunFromEval, runEvalCommand } from './lib/evalCli';
+import { dataDir, engineEntry } from './lib/engine';
+import { evalArgs, evalCommandLine, parseEvalJson, qualityRunFromEval, runEvalCommand } from './lib/evalCli';
 import { parseIntList } from './lib/grid';
+import { log } from './lib/log';
 import { dateStamp, machineInfo } from './lib/machine';
 import { qualityDiversityChart, qualityStepsChart } from './lib/plots';
 import { qualityMarkdown } from './lib/report';
+import { runOptions } from './lib/runOptions';
 import { QualityResult, QualityRun, resultFileName, writeSection } from './lib/schema';
 
 const FLAGS = ['quick', 'verbose', 'reference', 'help'];
@@ -67,10 +69,6 @@ const USAGE = `usage: npm run bench:quality -- [options]      (node out/bench/qu
   --timeout S                per eval run (default 3600)
   --quick                    development run: 10 sentences, reference 3, steps 1,10, candidates 1,5
   --verbose                  echo each eval command`;
-
-function log(msg: string): void {
-  process.stderr.write(`${msg}\n`);
-}
 
 export interface Planned {
   task: string;
@@ -156,13 +154,8 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const root = repoRoot();
-  const quick = flag(args, 'quick');
-  const provider = str(args, 'provider', 'cpu');
-  const threads = num(args, 'threads', 0, { integer: true, min: 0 });
+  const { root, quick, verbose, provider, threads, modelDir, model, outDir } = runOptions(args);
   const batch = num(args, 'batch', 0, { integer: true, min: 0 });
-  const modelDir = path.resolve(str(args, 'model') ?? defaultModelDir(root));
-  const model = modelInfo(modelDir, root);
   if (!fs.existsSync(engineEntry(root)) || !fs.existsSync(path.join(root, 'bin', 'diffuseq.js'))) {
     throw new Error('the eval command is not built: run `npx tsc -p .`');
   }
@@ -181,9 +174,7 @@ async function main(): Promise<void> {
     .map((t) => t.trim())
     .filter(Boolean);
   const timeoutMs = num(args, 'timeout', 3600, { min: 1 }) * 1000;
-  const verbose = flag(args, 'verbose');
   const data = path.resolve(str(args, 'data') ?? dataDir(root));
-  const outDir = path.resolve(str(args, 'out') ?? path.join(root, 'bench', 'results'));
   const machine = machineInfo(root, provider);
   const notes: string[] = [];
   const taskFiles: Record<string, string> = {};
@@ -207,38 +198,28 @@ async function main(): Promise<void> {
   }
   if (plan.length === 0) throw new Error('nothing to run');
 
-  const evalArgs = (p: Planned, lim: number): string[] => {
-    const a = [
-      '--task',
-      p.task,
-      '--data',
-      p.file,
-      '--model',
+  const argsOf = (p: Planned, lim: number): string[] =>
+    evalArgs({
+      task: p.task,
+      file: p.file,
       modelDir,
-      '--candidates',
-      String(p.candidates),
-      '--limit',
-      String(lim),
-      '--sampler',
-      p.sampler,
-      '--provider',
+      candidates: p.candidates,
+      limit: lim,
+      sampler: p.sampler,
+      steps: p.sampler === 'dpm' ? p.steps : undefined,
       provider,
-      '--json',
-    ];
-    if (p.sampler === 'dpm') a.push('--steps', String(p.steps));
-    if (threads > 0) a.push('--threads', String(threads));
-    if (batch > 0) a.push('--batch', String(batch));
-    return a;
-  };
-  const shown = (a: string[]) => `node bin/diffuseq.js eval ${a.map((x) => (path.isAbsolute(x) ? path.relative(root, x) : x)).join(' ')}`;
+      threads,
+      batch,
+    });
+  const shown = (a: string[]) => evalCommandLine(root, a);
 
   log(`quality: model ${model.name}, provider ${provider}, ${machine.cpuModel} × ${machine.cores}; ${plan.length} eval runs planned`);
 
   // Probes: one sweep-like run (many rows per network call) and one reference-like run (few rows), to project the
   // time of the plan and scale the limits to --minutes.
   const probeRun = async (p: Planned) => {
-    log(`quality: probe ${shown(evalArgs(p, p.limit))}`);
-    const r = await runEvalCommand(root, evalArgs(p, p.limit), timeoutMs);
+    log(`quality: probe ${shown(argsOf(p, p.limit))}`);
+    const r = await runEvalCommand(root, argsOf(p, p.limit), timeoutMs);
     if (r.code !== 0) {
       throw new Error(`the probe eval failed (exit ${r.code ?? r.signal}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
     }
@@ -307,7 +288,7 @@ async function main(): Promise<void> {
   const completed: Array<{ p: Planned; wall: number; seconds: number }> = [];
   for (let i = 0; i < plan.length; i++) {
     const p = plan[i];
-    const a = evalArgs(p, p.limit);
+    const a = argsOf(p, p.limit);
     if (verbose) log(`  $ ${shown(a)}`);
     const r = await runEvalCommand(root, a, timeoutMs);
     let run: QualityRun;

@@ -12,13 +12,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { flag, parseArgs, str } from './lib/args';
 import { repoRoot } from './lib/engine';
+import { log } from './lib/log';
 import { latencyChart, qualityDiversityChart, qualityStepsChart } from './lib/plots';
 import { qualityMarkdown, replaceDocsSection, speedMarkdown } from './lib/report';
 import { listResultFiles, QualityResult, SpeedResult } from './lib/schema';
-
-function log(msg: string): void {
-  process.stderr.write(`${msg}\n`);
-}
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2), ['docs', 'any-model', 'help'], ['dir', 'doc'], 'node out/bench/report.js');

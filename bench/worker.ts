@@ -5,91 +5,23 @@
  * message; the worker answers with one `{ ok, result | error }` message and exits.
  */
 import * as fs from 'fs';
-import * as path from 'path';
-import type { RewriteOptions, RewriteResult, Task } from '../src/engine/types';
+import type { RewriteOptions, RewriteResult } from '../src/engine/types';
 import { BenchEngine, loadEngineModule, readJsonl, repoRoot } from './lib/engine';
 import { benchText } from './lib/inputs';
+import type {
+  EngineJobBase,
+  LatencyJob,
+  LatencyReply,
+  ReferenceJob,
+  ReferenceReply,
+  ThroughputJob,
+  ThroughputReply,
+  WorkerJob,
+  WorkerReply,
+} from './lib/jobs';
 import type { ConfigResult, RssInfo, Stage } from './lib/schema';
 import { STAGES } from './lib/schema';
 import { median, repeatTimed, summarize } from './lib/stats';
-import { createVscodeStub, installVscodeStub } from './lib/vscodeStub';
-
-export interface EngineJobBase {
-  modelDir: string;
-  provider: string;
-  threads?: number;
-  task: Task;
-  noisySpread: number;
-}
-
-export interface LatencyJob extends EngineJobBase {
-  type: 'latency';
-  id: string;
-  axes: string[];
-  words: number;
-  candidates: number;
-  steps: number;
-  warmup: number;
-  minRepeats: number;
-  maxRepeats: number;
-  budgetMs: number;
-}
-
-/** DPM-Solver++ at `steps` and DDPM at the model's T, on the same input, interleaved in one process. */
-export interface ReferenceJob extends EngineJobBase {
-  type: 'reference';
-  words: number;
-  candidates: number;
-  steps: number;
-  warmup: number;
-  /** DPM repeats per block; a block runs before each DDPM repeat and one after the last. */
-  dpmRepeatsPerBlock: number;
-  ddpmRepeats: number;
-}
-
-export interface ThroughputJob extends EngineJobBase {
-  type: 'throughput';
-  file: string;
-  limit: number;
-  candidates: number;
-  steps: number;
-  warmup: number;
-}
-
-export interface ActivationJob {
-  type: 'activation';
-  bundle: string;
-  extensionRoot: string;
-}
-
-export type WorkerJob = LatencyJob | ReferenceJob | ThroughputJob | ActivationJob;
-
-export interface LatencyReply {
-  config: ConfigResult;
-}
-export interface ReferenceReply {
-  dpm: ConfigResult;
-  ddpm: ConfigResult;
-}
-export interface ThroughputReply {
-  sentences: number;
-  /** Sequential rewrite() calls. */
-  seconds: number;
-  /** One rewriteBatch() call over all sentences (absent when the engine has no rewriteBatch). */
-  batchSeconds?: number;
-  loadMs: number;
-  executionProvider: string;
-  rss: RssInfo;
-  skippedEmpty: number;
-}
-export interface ActivationReply {
-  requireMs: number;
-  activateMs: number;
-  registered: string[];
-  rssMiB: number;
-}
-
-export type WorkerReply = { ok: true; result: unknown } | { ok: false; error: string };
 
 const MiB = 1024 * 1024;
 const rssMiB = () => Math.round((process.memoryUsage().rss / MiB) * 10) / 10;
@@ -297,21 +229,6 @@ async function runThroughput(job: ThroughputJob): Promise<ThroughputReply> {
   return { sentences: texts.length, seconds, batchSeconds, loadMs, executionProvider, rss, skippedEmpty: rows.length - texts.length };
 }
 
-async function runActivation(job: ActivationJob): Promise<ActivationReply> {
-  const stub = createVscodeStub();
-  installVscodeStub(stub.module);
-  const t0 = performance.now();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ext = require(path.resolve(job.bundle)) as { activate?: (ctx: unknown) => unknown };
-  const t1 = performance.now();
-  if (typeof ext.activate !== 'function') {
-    throw new Error(`${job.bundle} exports no activate()`);
-  }
-  await ext.activate(stub.context(job.extensionRoot));
-  const t2 = performance.now();
-  return { requireMs: t1 - t0, activateMs: t2 - t1, registered: stub.registered, rssMiB: rssMiB() };
-}
-
 export async function runJob(job: WorkerJob): Promise<unknown> {
   switch (job.type) {
     case 'latency':
@@ -320,8 +237,6 @@ export async function runJob(job: WorkerJob): Promise<unknown> {
       return runReference(job);
     case 'throughput':
       return runThroughput(job);
-    case 'activation':
-      return runActivation(job);
     default:
       throw new Error(`unknown job ${(job as { type: string }).type}`);
   }

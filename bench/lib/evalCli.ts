@@ -2,69 +2,63 @@
  * Running `node bin/diffuseq.js eval … --json` and reading its report (src/engine/eval.ts: EvalReport without
  * `results`).
  */
-import { spawn } from 'child_process';
 import * as path from 'path';
+import type { EvalReport } from '../../src/engine';
+import { runNodeScript, type ScriptRun } from './child';
 import type { QualityRun } from './schema';
 
-/** The fields of the eval command's --json report that the benchmark reads. */
-export interface EvalJson {
-  examples: number;
-  executionProvider?: string;
-  options?: { candidates?: number; steps?: number; sampler?: string };
-  mbr: Record<string, number | undefined>;
-  single?: Record<string, number | undefined>;
-  diversity?: { selfBleu?: number; div4?: number; dist1?: number };
-  timing?: { wallSeconds?: number; msPerSentence?: number; stages?: Record<string, number> };
-  warnings?: string[];
+/** What `eval --json` prints: the report without its per-example results. */
+export type EvalSummary = Omit<EvalReport, 'results'>;
+
+/** One eval command of a benchmark: what it rewrites, with which model and settings. */
+export interface EvalCommand {
+  task: string;
+  /** The .jsonl test file. */
+  file: string;
+  modelDir: string;
+  candidates: number;
+  limit: number;
+  /** Left out: eval's default (DPM-Solver++). */
+  sampler?: 'dpm' | 'ddpm';
+  /** Left out: the sampler's default (DDPM: the model's T). */
+  steps?: number;
+  provider: string;
+  /** Left out or 0: onnxruntime's choice. */
+  threads?: number;
+  /** Sources per rewriteBatch() call; left out or 0: eval's default. */
+  batch?: number;
 }
 
-export interface EvalRun {
-  /** Wall seconds of the whole command (process start, model load, rewriting, scoring). */
-  seconds: number;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
+/** The arguments after `eval` for `c`, always with --json. */
+export function evalArgs(c: EvalCommand): string[] {
+  const a = ['--task', c.task, '--data', c.file, '--model', c.modelDir, '--candidates', String(c.candidates), '--limit', String(c.limit)];
+  if (c.sampler) a.push('--sampler', c.sampler);
+  a.push('--provider', c.provider, '--json');
+  if (c.steps !== undefined) a.push('--steps', String(c.steps));
+  if (c.threads) a.push('--threads', String(c.threads));
+  if (c.batch) a.push('--batch', String(c.batch));
+  return a;
+}
+
+/** The command line as the result file records it: `node bin/diffuseq.js eval …`, paths relative to `root`. */
+export function evalCommandLine(root: string, args: readonly string[]): string {
+  return `node bin/diffuseq.js eval ${args.map((a) => (path.isAbsolute(a) ? path.relative(root, a) : a)).join(' ')}`;
 }
 
 /** Runs the eval command with `args` (after `eval`) in `root`. Never rejects for a non-zero exit. */
-export function runEvalCommand(root: string, args: string[], timeoutMs: number): Promise<EvalRun> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [path.join(root, 'bin', 'diffuseq.js'), 'eval', ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr = (stderr + c).slice(-8000)));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ seconds: (performance.now() - t0) / 1000, code, signal, stdout, stderr, timedOut });
-    });
-  });
+export function runEvalCommand(root: string, args: string[], timeoutMs: number): Promise<ScriptRun> {
+  return runNodeScript(path.join(root, 'bin', 'diffuseq.js'), ['eval', ...args], { cwd: root, timeoutMs });
 }
 
 /** The last line of `stdout` that is a JSON object with the report's fields; throws when there is none. */
-export function parseEvalJson(stdout: string): EvalJson {
+export function parseEvalJson(stdout: string): EvalSummary {
   const lines = stdout
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.startsWith('{'));
   for (let i = lines.length - 1; i >= 0; i--) {
     try {
-      const o = JSON.parse(lines[i]) as EvalJson;
+      const o = JSON.parse(lines[i]) as EvalSummary;
       if (o && typeof o === 'object' && o.mbr && typeof o.mbr === 'object' && typeof o.examples === 'number') {
         return o;
       }
@@ -84,7 +78,7 @@ function n(x: unknown): number | undefined {
 
 /** Turns an eval report into a QualityRun (BLEU = the MBR choice's BLEU; self-BLEU only with ≥ 2 candidates). */
 export function qualityRunFromEval(
-  report: EvalJson,
+  report: EvalSummary,
   meta: { task: string; sampler: 'dpm' | 'ddpm'; steps: number; candidates: number; set: 'sweep' | 'reference'; seconds: number },
 ): QualityRun {
   const metrics: Record<string, number> = {};

@@ -3,7 +3,7 @@
  */
 import { fork } from 'child_process';
 import * as path from 'path';
-import type { WorkerJob, WorkerReply } from '../worker';
+import type { WorkerJob, WorkerReply } from './jobs';
 
 export interface ForkOptions {
   /** Kill the worker (SIGKILL) after this many milliseconds. */

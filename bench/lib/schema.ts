@@ -78,13 +78,19 @@ export interface ActivationResult {
   status: 'ok' | 'skipped' | 'failed';
   reason?: string;
   bundle?: { path: string; bytes: number; modified: string };
-  /** Time to require() dist/extension.js (cold process, stub `vscode`). */
-  requireMs?: Summary;
-  /** Time of activate(context), awaited. */
+  /** The extension host it was measured in (bench/lib/activation.ts), e.g. "code-server 1.100.3". */
+  host?: string;
+  /** Evaluating dist/extension.js's entry module in the host (the extension's own marks). */
+  moduleMs?: Summary;
+  /** VS Code preparing the extension context between the module's evaluation and activate(): the host's work. */
+  contextMs?: Summary;
+  /** Time of activate(context). */
   activateMs?: Summary;
-  /** require + activate. */
+  /** The extension's own cost: module evaluation + activate() (results before 2026-12-06: require + activate). */
   totalMs?: Summary;
-  /** What the stub saw the extension register (commands, etc.). */
+  /** Results before 2026-12-06, measured in plain Node with a stub `vscode`: time to require() dist/extension.js. */
+  requireMs?: Summary;
+  /** Results before 2026-12-06: what the stub saw the extension register (commands, etc.). */
   registered?: string[];
 }
 

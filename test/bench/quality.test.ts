@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseEvalJson, qualityRunFromEval } from '../../bench/lib/evalCli';
+import { evalArgs, evalCommandLine, parseEvalJson, qualityRunFromEval } from '../../bench/lib/evalCli';
 import { CostModel, fitLimits, kindOf, Planned, refitCost, runSeconds, units } from '../../bench/quality';
 
 const REPORT = {
@@ -40,16 +40,75 @@ describe('bench/quality', () => {
     assert.equal(r.metrics.div4, 0.5);
     assert.equal(r.limit, 50);
     assert.equal(r.sentencesPerSecond, 5);
+    const summary = parseEvalJson(JSON.stringify(REPORT));
     const one = qualityRunFromEval(
-      { ...REPORT, diversity: { selfBleu: 0 } },
+      { ...summary, diversity: { ...summary.diversity, selfBleu: 0 } },
       { task: 'paraphrase', sampler: 'dpm', steps: 10, candidates: 1, set: 'sweep', seconds: 1 },
     );
     assert.equal(one.selfBleu, undefined);
     const bad = qualityRunFromEval(
-      { ...REPORT, mbr: { bleu: NaN } },
+      { ...summary, mbr: { ...summary.mbr, bleu: NaN } },
       { task: 'paraphrase', sampler: 'dpm', steps: 10, candidates: 1, set: 'sweep', seconds: 1 },
     );
     assert.equal(bad.status, 'failed');
+  });
+
+  it('builds the eval command of a sweep run, a DDPM run and the throughput run from one place', () => {
+    const sweep = {
+      task: 'paraphrase',
+      file: '/d/qqp/test.jsonl',
+      modelDir: '/r/models/default',
+      candidates: 5,
+      limit: 100,
+      provider: 'cpu',
+    };
+    assert.deepEqual(evalArgs({ ...sweep, sampler: 'dpm', steps: 10, threads: 2, batch: 8 }), [
+      '--task',
+      'paraphrase',
+      '--data',
+      '/d/qqp/test.jsonl',
+      '--model',
+      '/r/models/default',
+      '--candidates',
+      '5',
+      '--limit',
+      '100',
+      '--sampler',
+      'dpm',
+      '--provider',
+      'cpu',
+      '--json',
+      '--steps',
+      '10',
+      '--threads',
+      '2',
+      '--batch',
+      '8',
+    ]);
+    // DDPM: no --steps (the model's T); threads and batch 0 mean the defaults.
+    assert.deepEqual(evalArgs({ ...sweep, sampler: 'ddpm', threads: 0, batch: 0 }), [
+      '--task',
+      'paraphrase',
+      '--data',
+      '/d/qqp/test.jsonl',
+      '--model',
+      '/r/models/default',
+      '--candidates',
+      '5',
+      '--limit',
+      '100',
+      '--sampler',
+      'ddpm',
+      '--provider',
+      'cpu',
+      '--json',
+    ]);
+    // Throughput: eval's default sampler.
+    const t = evalArgs({ ...sweep, candidates: 8, steps: 10, limit: 200 });
+    assert.equal(
+      evalCommandLine('/r', t),
+      'node bin/diffuseq.js eval --task paraphrase --data ../d/qqp/test.jsonl --model models/default --candidates 8 --limit 200 --provider cpu --json --steps 10',
+    );
   });
 
   it('scales the limits down to fit the time budget, never up', () => {

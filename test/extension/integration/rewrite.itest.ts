@@ -11,6 +11,7 @@ import { sleep, until } from './wait';
 import type { DiffuSeqApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/rewrite';
 import { itestLog } from './itestLog';
+import { ACTIVATION_OUT_ENV, appendActivationSample } from '../../../bench/lib/activation';
 
 const EXTENSION_ID = 'diffuseq-rewrite.diffuseq-rewrite';
 const log = (s: string) => itestLog(`      · ${s}`);
@@ -84,6 +85,9 @@ describe('DiffuSeq Rewrite in a VS Code extension host', function () {
       `activation: activate() ${a.activateMs.toFixed(1)} ms, module evaluation ${a.moduleMs.toFixed(1)} ms, VS Code preparing the context ${a.contextMs.toFixed(1)} ms; ` +
         `first command ${wall} ms`,
     );
+    // `npm run bench` starts this host to measure activation and reads the marks from this file.
+    const out = process.env[ACTIVATION_OUT_ENV];
+    if (out) appendActivationSample(out, { ...a, host: `${vscode.env.appName} ${vscode.version}` });
     const model = api.activeModel();
     assert.ok(model, `no model package in ${modelsDir}`);
     assert.ok(model.startsWith(modelsDir + path.sep), `active model ${model} is not from the extension's models/`);
