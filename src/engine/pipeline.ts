@@ -26,9 +26,6 @@ import type { EngineLoadOptions, ExecutionProviderName, RewriteOptions, RewriteR
 import { hasRepeatedWord, repeatedInInput } from './cleanup';
 import { Lexicon, pieceTableOf, wordsOf, type PieceTable } from './wordList';
 
-// Their home is options.ts; re-exported for the importers of pipeline.ts.
-export { DEFAULTS, LIMITS, type ResolvedOptions } from './options';
-
 /** What a RewriteEngine is made of: what `RewriteEngine.load` reads from a package, or what a test hands it. */
 export interface EngineParts {
   /** The model package (package.ts): its folder, manifest, embedding matrix and word list. */
