@@ -8,6 +8,18 @@ export class RewriteInputError extends Error {
   }
 }
 
+/** A model package that cannot be used: the message names the folder and what is missing or wrong. */
+export class ModelPackageError extends Error {
+  constructor(
+    readonly dir: string,
+    /** What is wrong, without the folder. */
+    readonly detail: string,
+  ) {
+    super(`${dir}: ${detail}`);
+    this.name = 'ModelPackageError';
+  }
+}
+
 /** An evaluation data file could not be read or has a malformed line. */
 export class EvalDataError extends Error {
   constructor(message: string) {
@@ -33,4 +45,19 @@ export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) {
     throw new AbortError();
   }
+}
+
+/**
+ * The useful part of an error for a one-line message: its first line, without onnxruntime's source paths and C++
+ * function names, at most 200 characters.
+ */
+export function firstLine(e: unknown): string {
+  let msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  msg = msg.replace(/\/onnxruntime_src\/\S+\s+/g, '').replace(/(?:[\w:]+::)+\w+\([^)]*\)(?:::<lambda\(\)>)?\s*/g, '');
+  const wgpu = /Failed to get a WebGPU adapter[^.]*/.exec(msg);
+  if (wgpu) {
+    msg = wgpu[0];
+  }
+  msg = msg.trim();
+  return msg.length > 200 ? `${msg.slice(0, 199)}…` : msg;
 }

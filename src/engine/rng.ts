@@ -146,6 +146,24 @@ export class Rng {
   }
 }
 
+/**
+ * An Rng whose fillGaussian fills each candidate row from that row's own stream (`rowStreams[r]`, row r of a batch
+ * being `rowLen` values), so DDPM's ancestral noise of a candidate does not depend on which other sources share its
+ * batch. Only fillGaussian is row-wise: the other draws come from an unused stream of seed 0.
+ */
+export function rowwiseRng(rowStreams: readonly Rng[], rowLen: number): Rng {
+  class Rowwise extends Rng {
+    override fillGaussian<A extends Float32Array | Float64Array>(out: A, mean = 0, std = 1): A {
+      for (let r = 0; r < rowStreams.length; r++) {
+        const seg = out.subarray(r * rowLen, (r + 1) * rowLen) as A;
+        rowStreams[r].fillGaussian(seg, mean, std);
+      }
+      return out;
+    }
+  }
+  return new Rowwise(0);
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
+import { firstLine } from './errors';
 import type { ExecutionProviderChoice, ExecutionProviderName } from './types';
 
 export type Ort = typeof import('onnxruntime-node');
@@ -177,16 +178,4 @@ export async function createSessions(denoiserPath: string, roundingPath: string,
   }
   // planProviders always ends with 'cpu', which either returns or throws above.
   throw new Error('no execution provider could be used');
-}
-
-/** The useful part of an onnxruntime error: first line, without source paths and C++ function names. */
-export function firstLine(e: unknown): string {
-  let msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-  msg = msg.replace(/\/onnxruntime_src\/\S+\s+/g, '').replace(/(?:[\w:]+::)+\w+\([^)]*\)(?:::<lambda\(\)>)?\s*/g, '');
-  const wgpu = /Failed to get a WebGPU adapter[^.]*/.exec(msg);
-  if (wgpu) {
-    msg = wgpu[0];
-  }
-  msg = msg.trim();
-  return msg.length > 200 ? `${msg.slice(0, 199)}…` : msg;
 }

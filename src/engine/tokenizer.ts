@@ -3,7 +3,7 @@
  * from the package folder, with remote loading turned off.
  */
 import * as path from 'node:path';
-import { ModelPackageError } from './package';
+import { ModelPackageError, firstLine } from './errors';
 import { cleanDecoded, shortenForMessage } from './text';
 
 /** The parts of transformers.js' PreTrainedTokenizer that the engine uses. */
@@ -127,7 +127,5 @@ export function unknownWordsWarning(words: readonly string[]): string | undefine
   return `${n} word${n === 1 ? ' is' : 's are'} not in the model's vocabulary (${shown}${n > 5 ? ', …' : ''}); they were replaced by [UNK]`;
 }
 
-function firstLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0];
-}
+/** What the engine uses of a tokenizer: the Tokenizer above, or a test's fake with the same answers. */
+export type EngineTokenizer = Pick<Tokenizer, 'unkId' | 'placeholderPool' | 'encodeIds' | 'count' | 'encode' | 'isContinuation' | 'decode'>;

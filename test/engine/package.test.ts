@@ -2,14 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ModelPackageError,
-  checkGraphInterfaces,
-  decodeMatrix,
-  graphInfoOf,
-  halfToFloat,
-  loadModelPackage,
-} from '../../src/engine/package';
+import { ModelPackageError } from '../../src/engine/errors';
+import { checkGraphInterfaces, graphInfoOf } from '../../src/engine/graphInterface';
+import { decodeMatrix, halfToFloat, loadModelPackage } from '../../src/engine/package';
 import { RewriteEngine } from '../../src/engine/pipeline';
 import { ort } from '../../src/engine/session';
 import { encodeWordList } from '../../src/engine/wordList';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { Rng } from '../../src/engine/rng';
+import { Rng, rowwiseRng } from '../../src/engine/rng';
 
 describe('engine/rng', () => {
   it('repeats a stream for the same seed and differs across seeds', () => {
@@ -21,6 +21,20 @@ describe('engine/rng', () => {
     const again = new Rng(0);
     assert.deepEqual([again.nextUint32(), again.nextUint32(), again.nextUint32()], got);
     assert.deepEqual(got, PINNED_SEED0);
+  });
+
+  it('rowwiseRng fills each row from its own stream, whatever the other rows are', () => {
+    const rows = () => [new Rng(1), new Rng(2).child(3)];
+    const r = rowwiseRng(rows(), 3);
+    const first = r.fillGaussian(new Float32Array(6));
+    const second = r.fillGaussian(new Float32Array(6));
+    const [a, b] = rows();
+    const expect = (x: Rng, y: Rng) => Float32Array.from([...x.gaussianArray(3), ...y.gaussianArray(3)]);
+    assert.deepEqual(first, expect(a, b));
+    // The streams go on where they stopped.
+    assert.deepEqual(second, expect(a, b));
+    // Row 0 alone: the same numbers as row 0 of the pair.
+    assert.deepEqual(rowwiseRng([new Rng(1)], 3).fillGaussian(new Float32Array(3)), first.subarray(0, 3));
   });
 
   it('gives children streams that depend only on (seed, index)', () => {

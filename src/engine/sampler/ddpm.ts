@@ -143,56 +143,17 @@ function processFor(schedule: DiscreteVpSchedule, steps: CommonOptions<FloatArra
   return respace(schedule, use);
 }
 
-/** DiffuSeq's ancestral sampler over all T steps, or over a respaced subset. */
-export async function ddpmSample<A extends FloatArray>(
-  schedule: DiscreteVpSchedule,
+/**
+ * The loop both samplers share: from x_T down the respaced steps, each asking the network for x̂0 at x_k and
+ * taking `update(k, x_k, x̂0)` as x_{k−1}; the anchor is applied to the start, every x̂0 and every new state.
+ */
+async function respacedLoop<A extends FloatArray>(
+  p: RespacedProcess,
   xT: A,
   denoise: Denoise<A>,
-  options: DdpmOptions<A>,
+  options: CommonOptions<A>,
+  update: (k: number, x: A, x0: A) => A,
 ): Promise<A> {
-  const p = processFor(schedule, options.steps);
-  const K = p.timestepMap.length;
-  const fixedLarge = (options.variance ?? 'fixed-large') === 'fixed-large';
-  const { anchor, signal, onStep, rng } = options;
-
-  throwIfAborted(signal);
-  let x = xT.slice() as A;
-  anchor?.(x);
-  const z = allocLike(x);
-  let calls = 0;
-  for (let k = K - 1; k >= 0; k--) {
-    throwIfAborted(signal);
-    const x0 = await denoise(x, p.timestepMap[k], calls++);
-    throwIfAborted(signal);
-    if (x0.length !== x.length) throw new RangeError(`denoise output: length ${x0.length} ≠ state length ${x.length}`);
-    anchor?.(x0);
-    const c1 = p.posteriorMeanCoef1[k];
-    const c2 = p.posteriorMeanCoef2[k];
-    const next = allocLike(x);
-    if (k > 0) {
-      // FIXED_LARGE uses β_k, except that its first entry is posterior_variance[1]; it is only read for k ≥ 1 here.
-      const variance = fixedLarge ? p.betas[k] : p.posteriorVariance[k];
-      const sd = Math.sqrt(variance);
-      rng.fillGaussian(z);
-      for (let i = 0; i < x.length; i++) next[i] = c1 * x0[i] + c2 * x[i] + sd * z[i];
-    } else {
-      for (let i = 0; i < x.length; i++) next[i] = c1 * x0[i] + c2 * x[i];
-    }
-    x = next;
-    anchor?.(x);
-    onStep?.({ step: K - k, steps: K, tIndex: p.timestepMap[k] });
-  }
-  return x;
-}
-
-/** Deterministic DDIM (η = 0) over all T steps or a respaced subset; ends with the x0 prediction at index 0. */
-export async function ddimSample<A extends FloatArray>(
-  schedule: DiscreteVpSchedule,
-  xT: A,
-  denoise: Denoise<A>,
-  options: DdimOptions<A> = {},
-): Promise<A> {
-  const p = processFor(schedule, options.steps);
   const K = p.timestepMap.length;
   const { anchor, signal, onStep } = options;
 
@@ -206,6 +167,50 @@ export async function ddimSample<A extends FloatArray>(
     throwIfAborted(signal);
     if (x0.length !== x.length) throw new RangeError(`denoise output: length ${x0.length} ≠ state length ${x.length}`);
     anchor?.(x0);
+    x = update(k, x, x0);
+    anchor?.(x);
+    onStep?.({ step: K - k, steps: K, tIndex: p.timestepMap[k] });
+  }
+  return x;
+}
+
+/** DiffuSeq's ancestral sampler over all T steps, or over a respaced subset. */
+export async function ddpmSample<A extends FloatArray>(
+  schedule: DiscreteVpSchedule,
+  xT: A,
+  denoise: Denoise<A>,
+  options: DdpmOptions<A>,
+): Promise<A> {
+  const p = processFor(schedule, options.steps);
+  const fixedLarge = (options.variance ?? 'fixed-large') === 'fixed-large';
+  const { rng } = options;
+  const z = allocLike(xT);
+  return respacedLoop(p, xT, denoise, options, (k, x, x0) => {
+    const c1 = p.posteriorMeanCoef1[k];
+    const c2 = p.posteriorMeanCoef2[k];
+    const next = allocLike(x);
+    if (k > 0) {
+      // FIXED_LARGE uses β_k, except that its first entry is posterior_variance[1]; it is only read for k ≥ 1 here.
+      const variance = fixedLarge ? p.betas[k] : p.posteriorVariance[k];
+      const sd = Math.sqrt(variance);
+      rng.fillGaussian(z);
+      for (let i = 0; i < x.length; i++) next[i] = c1 * x0[i] + c2 * x[i] + sd * z[i];
+    } else {
+      for (let i = 0; i < x.length; i++) next[i] = c1 * x0[i] + c2 * x[i];
+    }
+    return next;
+  });
+}
+
+/** Deterministic DDIM (η = 0) over all T steps or a respaced subset; ends with the x0 prediction at index 0. */
+export async function ddimSample<A extends FloatArray>(
+  schedule: DiscreteVpSchedule,
+  xT: A,
+  denoise: Denoise<A>,
+  options: DdimOptions<A> = {},
+): Promise<A> {
+  const p = processFor(schedule, options.steps);
+  return respacedLoop(p, xT, denoise, options, (k, x, x0) => {
     const ab = p.alphasCumprod[k];
     const abPrev = p.alphasCumprodPrev[k];
     // eps = (√(1/ᾱ)·x − x̂0)/√(1/ᾱ − 1); x_prev = √ᾱ_prev·x̂0 + √(1 − ᾱ_prev)·eps.
@@ -218,9 +223,6 @@ export async function ddimSample<A extends FloatArray>(
       const eps = (rA * x[i] - x0[i]) / rM1;
       next[i] = cPrev * x0[i] + cEps * eps;
     }
-    x = next;
-    anchor?.(x);
-    onStep?.({ step: K - k, steps: K, tIndex: p.timestepMap[k] });
-  }
-  return x;
+    return next;
+  });
 }
