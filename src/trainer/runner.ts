@@ -18,9 +18,6 @@ import { parseProtocolLine, type TrainEvent, type TrainSummary } from './trainPr
 // The protocol's events are what a run emits; its callers take their types from here too.
 export * from './trainProtocol';
 
-// ---------------------------------------------------------------------------------------------------------------
-// Running
-
 export interface TrainOptions {
   /** Training config JSON (src/trainer/configs/*.json). */
   config: string;

@@ -44,13 +44,15 @@ export function writeShards(
   return { tokensBytes: tb.length, indexBytes: ib.length, tokens: total };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
+// Reading a prepared folder back (the tests, tools).
 
+/** One example of a split: its source ids ([TASK] … [SEP]) and target ids (… [SEP]). */
 export interface PreparedExample {
   source: number[];
   target: number[];
 }
 
+/** A prepared folder's meta.json. */
 export function readMeta(dir: string): PrepareMeta {
   return JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as PrepareMeta;
 }
