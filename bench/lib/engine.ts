@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { EngineLoadOptions, RewriteOptions, RewriteResult } from '../../src/engine/types';
 import type { ModelInfo } from './schema';
 import { readManifestJson } from '../../src/engine/package';
+import { defaultDataDir, defaultModelDir as defaultModelDirOf } from '../../src/common/defaultDirs';
 
 /** The part of RewriteEngine the benchmark uses. */
 export interface BenchEngine {
@@ -53,14 +54,14 @@ export function loadEngineModule(root = repoRoot()): EngineModule {
   return mod as EngineModule;
 }
 
-/** The default model folder: $DIFFUSEQ_MODEL, else models/default. */
+/** The default model folder, absolute: $DIFFUSEQ_MODEL, else models/default (the rule: src/common/defaultDirs.ts). */
 export function defaultModelDir(root = repoRoot()): string {
-  return process.env.DIFFUSEQ_MODEL ? path.resolve(process.env.DIFFUSEQ_MODEL) : path.join(root, 'models', 'default');
+  return path.resolve(defaultModelDirOf(root).dir);
 }
 
-/** The data folder: $DIFFUSEQ_DATA, else ../shared/data next to the repository. */
+/** The data folder, absolute: $DIFFUSEQ_DATA, else ../shared/data next to the repository (src/common/defaultDirs.ts). */
 export function dataDir(root = repoRoot()): string {
-  return process.env.DIFFUSEQ_DATA ? path.resolve(process.env.DIFFUSEQ_DATA) : path.resolve(root, '..', 'shared', 'data');
+  return path.resolve(defaultDataDir(root));
 }
 
 /** What the result file records about the model (from manifest.json; no model code is run). */

@@ -2,6 +2,7 @@
  * Statistics of repeated timings. The benchmark machine is usually shared and noisy, so every figure is a
  * median with its p95 and min–max, and a summary whose relative spread is wide is flagged instead of hidden.
  */
+import { quantile } from '../../src/common/quantile';
 
 export interface Summary {
   /** Number of samples. */
@@ -21,23 +22,8 @@ export interface Summary {
 /** Relative min–max spread above which a summary is flagged as noisy (50 %: the slowest run took 1.5× the fastest). */
 export const DEFAULT_NOISY_SPREAD = 0.5;
 
-/**
- * The q-quantile (0 ≤ q ≤ 1) of `values` by linear interpolation between order statistics (R type 7, numpy's
- * default). Throws on an empty list or a q outside [0, 1].
- */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) {
-    throw new Error('quantile of an empty list');
-  }
-  if (!(q >= 0 && q <= 1)) {
-    throw new Error(`quantile: q must be in [0, 1], got ${q}`);
-  }
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
+// The one quantile (linear interpolation, numpy's default) lives in src/common/quantile.ts; prepare's report uses it too.
+export { quantile };
 
 export function median(values: readonly number[]): number {
   return quantile(values, 0.5);

@@ -2,7 +2,9 @@
 import { evaluate, readEvalData, type EvalReport, type QualityScores } from '../engine/eval';
 import { type CommandIo, intFlag, parseCommandLine, usageError } from '../common/commandLine';
 import { checkOutputFile, writeFileAtomic } from '../common/outputFile';
-import { SAMPLING_OPTIONS, loadEngine, fmt, ms, resolveModelDir, samplingChoices, samplingFlags } from './common';
+import { loadEngine, resolveModelDir } from './loadModel';
+import { fmt, ms } from './numberFormat';
+import { SAMPLING_OPTIONS, samplingChoices, samplingFlags } from './samplingFlags';
 
 export const EVAL_HELP = `usage: diffuseq eval --task paraphrase|simplify --data FILE.jsonl [options]
 

@@ -26,9 +26,9 @@ type Entry = (argv: string[], io: CommandIo, signal?: AbortSignal) => Promise<nu
 const COMMANDS: Record<string, () => Promise<Entry>> = {
   rewrite: async () => (await import('./rewrite')).rewriteMain,
   eval: async () => (await import('./eval')).evalMain,
-  prepare: async () => (await import('../trainer/prepare')).prepareMain,
-  train: async () => (await import('../trainer/runner')).trainMain,
-  export: async () => (await import('../trainer/export')).exportMain,
+  prepare: async () => (await import('./prepare')).prepareMain,
+  train: async () => (await import('./train')).trainMain,
+  export: async () => (await import('./export')).exportMain,
 };
 
 /** Runs `diffuseq <argv>` and returns the exit code. */
@@ -67,7 +67,7 @@ export async function main(argv: string[], io: CommandIo = processIo(), signal?:
 function version(): string {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { packageRoot } = require('./common') as typeof import('./common');
+    const { packageRoot } = require('./loadModel') as typeof import('./loadModel');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require(`${packageRoot()}/package.json`) as { version: string }).version;
   } catch {

@@ -1,7 +1,10 @@
 /** `diffuseq rewrite`: rewrite one text (argument or standard input) and print the candidates. */
 import type { RewriteOptions, RewriteResult } from '../engine/types';
 import { type CommandIo, parseCommandLine, usageError } from '../common/commandLine';
-import { SAMPLING_OPTIONS, loadEngine, fmt, ms, readAllText, resolveModelDir, samplingChoices, samplingFlags } from './common';
+import { loadEngine, resolveModelDir } from './loadModel';
+import { fmt, ms } from './numberFormat';
+import { readAllText } from './readInput';
+import { SAMPLING_OPTIONS, samplingChoices, samplingFlags } from './samplingFlags';
 import { progressReporter } from './progress';
 
 export const REWRITE_HELP = `usage: diffuseq rewrite --task paraphrase|simplify [options] "text"

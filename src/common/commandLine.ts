@@ -1,6 +1,6 @@
 /**
- * What every command shares — `diffuseq rewrite/eval` (src/cli), `prepare/train/export` (src/trainer) and the
- * benchmarks (bench/): one argument parser on node:util's parseArgs, one user-error type, one IO type.
+ * What every command shares — `diffuseq rewrite/eval/prepare/train/export` (src/cli) and the benchmarks
+ * (bench/): one argument parser on node:util's parseArgs, one user-error type, one IO type.
  * Node built-ins only, so every room may import it.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -187,21 +187,6 @@ export async function reportingErrors(io: Pick<CommandIo, 'stderr' | 'env'>, bod
   } catch (e) {
     return reportError(e, io);
   }
-}
-
-/** Runs a command's main when its module is the process's entry point; sets the exit code. */
-export function runAsProcess(main: (argv: string[], io: CommandIo) => Promise<number>, argv = process.argv.slice(2)): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- outputFile imports this module: load it when run
-  (require('./outputFile') as typeof import('./outputFile')).guardStandardStreams();
-  const io = processIo();
-  main(argv, io).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.exitCode = reportError(e, io);
-    },
-  );
 }
 
 /**

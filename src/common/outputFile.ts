@@ -71,7 +71,7 @@ let guarded = false;
 /**
  * Turns a write error on stdout into one line on stderr and exit code 1 (`> /dev/full`); a closed pipe (`| head`)
  * ends quietly. Without a listener Node throws the stream's 'error' event with a stack trace. Called once by the
- * entry points (bin/diffuseq.js through cli/main.ts `run`, and `runAsProcess`).
+ * entry point (bin/diffuseq.js through cli/main.ts `run`).
  */
 export function guardStandardStreams(proc: NodeJS.Process = process): void {
   if (guarded) return;

@@ -1,24 +1,17 @@
 /**
- * `diffuseq export --checkpoint CKPT --out models/NAME [--fp16]`: runs the Python exporter, then checks the
- * ONNX files with onnxruntime-node against the PyTorch outputs the exporter left in `parity/`, records
- * `provenance.parity` in manifest.json, deletes `parity/`, and fails loudly above tolerance.
+ * Exporting a checkpoint as a model package: `exportModel` runs the Python exporter, then checks the ONNX files
+ * with onnxruntime-node (opened by the engine's own src/engine/session.ts, as the engine will run them) against the
+ * PyTorch outputs the exporter left in `parity/`, records `provenance.parity` in manifest.json, deletes `parity/`,
+ * and fails loudly above tolerance. The `diffuseq export` command line is src/cli/export.ts.
  */
 import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  type CommandIo,
-  UserError,
-  numberFlag,
-  parseCommandLine,
-  processIo,
-  reportingErrors,
-  runAsProcess,
-  stringFlag,
-  usageError,
-} from '../common/commandLine';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { UserError } from '../common/commandLine';
 import { MANIFEST_FILE, type ModelManifest, decodeMatrix, readManifestJson } from '../engine/package';
-import { findTrainerRoot, requirePythonWithTorch, trainerPythonPath } from './common';
+import { createSessions, ort } from '../engine/session';
+import { findTrainerRoot, requirePythonWithTorch, trainerProcessEnv } from './pythonEnv';
 
 /** Max |onnxruntime − PyTorch| allowed on the denoiser output x0. */
 export const TOLERANCE_FLOAT32 = 1e-3;
@@ -152,22 +145,19 @@ function readPackageManifest(pkg: string): Manifest {
 
 /** Runs denoiser.onnx and rounding.onnx on the parity batches and compares with the PyTorch outputs. */
 export async function checkParity(pkg: string, opts: { tolerance?: number } = {}): Promise<ParityResult> {
-  // Loaded lazily: the CLI's other commands should not pay for the native module.
-  const ort = await import('onnxruntime-node');
   const manifest = readPackageManifest(pkg);
   const fp16 = manifest.embedding?.dtype === 'float16';
   const tolerance = opts.tolerance ?? (fp16 ? TOLERANCE_FLOAT16 : TOLERANCE_FLOAT32);
   const pdir = path.join(pkg, 'parity');
   const { cases } = readParitySpec(pdir);
-  const sessions: Record<string, import('onnxruntime-node').InferenceSession> = {};
-  const session = async (model: 'denoiser' | 'rounding') => {
-    if (!sessions[model]) {
-      const f = path.join(pkg, manifest.files?.[model] ?? `${model}.onnx`);
-      if (!fs.existsSync(f)) throw new UserError(`parity check: ${f} is missing`);
-      sessions[model] = await ort.InferenceSession.create(f, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
-    }
-    return sessions[model];
-  };
+  const [denoiserFile, roundingFile] = (['denoiser', 'rounding'] as const).map((model) => {
+    const f = path.join(pkg, manifest.files?.[model] ?? `${model}.onnx`);
+    if (!fs.existsSync(f)) throw new UserError(`parity check: ${f} is missing`);
+    return f;
+  });
+  // The engine's sessions on the CPU: the graphs are checked with the options the engine runs them with.
+  const sessions = await createSessions(denoiserFile, roundingFile, { executionProvider: 'cpu' });
+  const Ort = ort();
   let embedding: { data: Float32Array; dims: number[] } | undefined;
   const result: ParityResult = {
     maxAbsDiff: 0,
@@ -180,17 +170,17 @@ export async function checkParity(pkg: string, opts: { tolerance?: number } = {}
     perBatch: [],
   };
   for (const c of cases) {
-    const s = await session(c.model);
-    const feeds: Record<string, import('onnxruntime-node').Tensor> = {};
+    const s: InferenceSession = sessions[c.model];
+    const feeds: Record<string, Tensor> = {};
     for (const name of s.inputNames) {
       const ref = c.inputs[name];
       if (ref) {
         const data = readRaw(pdir, ref);
         const type = data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'float32';
-        feeds[name] = new ort.Tensor(type, data, ref.shape);
+        feeds[name] = new Ort.Tensor(type, data, ref.shape);
       } else if (c.model === 'rounding' && name === 'embedding') {
         embedding ??= readEmbedding(pkg, manifest);
-        feeds[name] = new ort.Tensor('float32', embedding.data, embedding.dims);
+        feeds[name] = new Ort.Tensor('float32', embedding.data, embedding.dims);
       } else {
         throw new UserError(
           `parity check: ${c.model}.onnx needs input "${name}", which parity.json does not give (it has ${Object.keys(c.inputs).join(', ')})`,
@@ -229,7 +219,8 @@ export async function checkParity(pkg: string, opts: { tolerance?: number } = {}
     if (c.model === 'denoiser') result.batches++;
   }
   result.tokenAgreement = result.tokensCompared ? 1 - result.tokensDisagreeing / result.tokensCompared : 1;
-  for (const s of Object.values(sessions)) await s.release?.();
+  await sessions.denoiser.release();
+  await sessions.rounding.release();
   return result;
 }
 
@@ -311,10 +302,7 @@ export async function exportModel(opts: ExportOptions): Promise<ParityResult> {
   const checkpoint = resolveCheckpoint(opts.checkpoint);
   const env = { ...(opts.env ?? process.env) };
   const python = opts.python ?? requirePythonWithTorch(env).executable;
-  const root = opts.trainerRoot ?? findTrainerRoot();
-  const pyPath = trainerPythonPath(root);
-  env.PYTHONPATH = env.PYTHONPATH ? `${pyPath}${path.delimiter}${env.PYTHONPATH}` : pyPath;
-  env.PYTHONUNBUFFERED = '1';
+  Object.assign(env, trainerProcessEnv(opts.trainerRoot ?? findTrainerRoot(), env));
   const args = ['-m', 'diffuseq_trainer.export', '--checkpoint', path.resolve(checkpoint), '--out', path.resolve(opts.out)];
   if (opts.fp16) args.push('--fp16');
   if (opts.extraArgs) args.push(...opts.extraArgs);
@@ -329,59 +317,3 @@ export async function exportModel(opts: ExportOptions): Promise<ParityResult> {
   log(`python export took ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   return verifyAndRecordParity(opts.out, { tolerance: opts.tolerance, log });
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// CLI
-
-export const EXPORT_USAGE = `usage: diffuseq export --checkpoint RUN_DIR|CKPT --out models/NAME [--fp16] [--tolerance X] [--name N] [--description D] [--note N] [--data PREP_DIR]
-       diffuseq export --verify-only --out models/NAME      (re-run the parity check on an exported folder with parity/)
-  float32 tolerance ${TOLERANCE_FLOAT32}, fp16 ${TOLERANCE_FLOAT16} (max abs diff of the denoiser's x0); rounding tokens must agree exactly.`;
-
-const EXPORT_OPTIONS = {
-  checkpoint: { type: 'string' },
-  out: { type: 'string' },
-  fp16: { type: 'boolean' },
-  tolerance: { type: 'string' },
-  'verify-only': { type: 'boolean' },
-  name: { type: 'string' },
-  description: { type: 'string' },
-  note: { type: 'string' },
-  data: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export async function exportMain(argv: string[], io: CommandIo = processIo(), signal?: AbortSignal): Promise<number> {
-  return reportingErrors(io, () => exportBody(argv, io, signal));
-}
-
-async function exportBody(argv: string[], io: CommandIo, signal?: AbortSignal): Promise<number> {
-  const log = (s: string) => io.stdout.write(s + '\n');
-  if (argv.includes('--help') || argv.includes('-h')) {
-    log(EXPORT_USAGE);
-    return 0;
-  }
-  const cmd = 'export';
-  const { values: v, positionals } = parseCommandLine(cmd, argv, EXPORT_OPTIONS);
-  if (positionals.length) throw usageError(cmd, `unexpected argument ${JSON.stringify(positionals[0])} (see diffuseq export --help)`);
-  // Passed to the Python exporter as is.
-  const extraArgs: string[] = [];
-  for (const k of ['name', 'description', 'note', 'data'] as const) {
-    const val = stringFlag(cmd, k, v[k]);
-    if (val !== undefined) extraArgs.push(`--${k}`, k === 'data' ? path.resolve(val) : val);
-  }
-  const out = stringFlag(cmd, 'out', v.out);
-  if (!out) throw usageError(cmd, '--out DIR is required\n' + EXPORT_USAGE);
-  const tolerance = numberFlag(cmd, 'tolerance', v.tolerance, 0);
-  if (v['verify-only'] === true) {
-    await verifyAndRecordParity(out, { tolerance, log });
-    return 0;
-  }
-  const checkpoint = stringFlag(cmd, 'checkpoint', v.checkpoint);
-  if (!checkpoint) throw usageError(cmd, '--checkpoint CKPT is required\n' + EXPORT_USAGE);
-  signal?.throwIfAborted();
-  await exportModel({ checkpoint, out, fp16: v.fp16 === true, tolerance, log, env: io.env, extraArgs });
-  log(`exported ${out} (parity recorded in manifest.json)`);
-  return 0;
-}
-
-if (require.main === module) runAsProcess(exportMain);

@@ -1,6 +1,6 @@
 /**
  * Is there a Python with PyTorch? The one probe of the project: the CLI's training commands (synchronously,
- * `probePythonSync`, through src/trainer/common.ts) and the extension before it launches training (`probePython`,
+ * `probePythonSync`, through src/trainer/pythonEnv.ts) and the extension before it launches training (`probePython`,
  * asynchronous so the extension host never blocks) try the same Pythons with the same script and describe a
  * failure the same way. Tries $DIFFUSEQ_PYTHON alone when set, else python3 then /usr/bin/python3 (python and py
  * on Windows). No vscode: the caller shows the message.

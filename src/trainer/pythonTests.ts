@@ -4,7 +4,7 @@
  */
 import * as cp from 'child_process';
 import * as path from 'path';
-import { findPythonWithTorch, findTrainerRoot, trainerPythonPath } from './common';
+import { findPythonWithTorch, findTrainerRoot, trainerProcessEnv } from './pythonEnv';
 
 export const PY_INSTALL_LINE = 'sudo apt-get install python3-torch python3-onnx';
 
@@ -30,11 +30,10 @@ export function runPythonTests(root: string = findTrainerRoot(), env: NodeJS.Pro
   }
   const py = found.python;
   process.stdout.write(`test:py: ${py.executable} (Python ${py.version}, torch ${py.torch})\n`);
-  const pyPath = trainerPythonPath(root);
   const r = cp.spawnSync(py.executable, ['-m', 'unittest', 'discover', '-s', path.join('test', 'trainer', 'python'), '-v', ...extraArgs], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...env, PYTHONPATH: env.PYTHONPATH ? `${pyPath}${path.delimiter}${env.PYTHONPATH}` : pyPath, PYTHONUNBUFFERED: '1' },
+    env: { ...env, ...trainerProcessEnv(root, env) },
   });
   if (r.error) {
     process.stderr.write(`test:py: cannot run ${py.executable}: ${r.error.message}\n`);

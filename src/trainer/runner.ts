@@ -1,38 +1,22 @@
 /**
- * The training task runner: `diffuseq train --config FILE.json …` starts the PyTorch trainer
- * (`python -m diffuseq_trainer.train`, or `torch.distributed.run` for several GPUs), reads its JSON-lines
- * protocol (docs/CONTRACTS.md), shows progress, and forwards Ctrl-C/SIGTERM so a stopped run leaves a
- * resumable checkpoint. `startTraining()` is the programmatic API the extension uses.
+ * The training runner: `startTraining()` starts the PyTorch trainer (`python -m diffuseq_trainer.train`, or
+ * `torch.distributed.run` for several GPUs) with the trainer's PYTHONPATH and allocator, and `TrainingRun` reads its
+ * JSON-lines protocol (docs/CONTRACTS.md) and forwards stop signals so a stopped run leaves a resumable checkpoint.
+ * Its user is the `diffuseq train` command (src/cli/train.ts); the extension starts training through that command
+ * (a VS Code task running bin/diffuseq.js), not through this module.
  */
 import * as cp from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
-import {
-  type CommandIo,
-  UserError,
-  describeExit,
-  parseCommandLine,
-  intFlag,
-  numberFlag,
-  processIo,
-  reportingErrors,
-  runAsProcess,
-  stringFlag,
-  usageError,
-} from '../common/commandLine';
-import { PythonInfo, findTrainerRoot, requirePythonWithTorch, trainerPythonPath } from './common';
+import { UserError, describeExit } from '../common/commandLine';
+import { type PythonInfo, findTrainerRoot, requirePythonWithTorch, trainerProcessEnv } from './pythonEnv';
 import { chooseAllocator } from './allocator';
-import { ProgressDisplay, quoteArg } from './trainProgress';
 import { parseProtocolLine, type TrainEvent, type TrainSummary } from './trainProtocol';
 
-// The protocol and the progress display live in their own modules; the runner's callers import them from here.
+// The protocol's events are what a run emits; its callers take their types from here too.
 export * from './trainProtocol';
-export * from './trainProgress';
-
-// ---------------------------------------------------------------------------------------------------------------
-// Running
 
 export interface TrainOptions {
   /** Training config JSON (src/trainer/configs/*.json). */
@@ -299,124 +283,10 @@ export function startTraining(opts: TrainOptions): TrainingRun {
   if ((opts.gpus ?? 1) > 1 && typeof opts.python !== 'string' && !py.cuda) {
     throw new UserError(`diffuseq train: --gpus ${opts.gpus} needs CUDA, but torch ${py.torch} in ${py.executable} sees no GPU`);
   }
-  const root = opts.trainerRoot ?? findTrainerRoot();
-  const pyPath = trainerPythonPath(root);
-  env.PYTHONPATH = env.PYTHONPATH ? `${pyPath}${path.delimiter}${env.PYTHONPATH}` : pyPath;
-  env.PYTHONUNBUFFERED = '1';
+  Object.assign(env, trainerProcessEnv(opts.trainerRoot ?? findTrainerRoot(), env));
   const alloc = chooseAllocator(env);
   Object.assign(env, alloc.env);
   const run = new TrainingRun(trainCommand(py.executable, opts), env, cwd);
   run.allocator = alloc.description;
   return run;
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// CLI
-
-export const TRAIN_USAGE = `usage: diffuseq train --config FILE.json [--data DIR] [--out DIR] [--resume CKPT | --init PACKAGE] [--overwrite] [--max-steps N] [--max-minutes M] [--gpus N] [--verbose]
-  An --out folder that already holds a checkpoint is refused: --resume DIR/ckpt.pt continues that run, --overwrite
-  replaces it. --verbose prints the trainer's traceback of a failure.
-  --init models/default starts from a model package's weights (the data must be prepared with its tokenizer:
-  diffuseq prepare --tokenizer models/default …).
-  Ctrl-C (or SIGTERM) stops the run after writing a checkpoint; the command to resume is printed.
-  DIFFUSEQ_PYTHON=/path/to/python picks the Python (it must have torch).`;
-
-const TRAIN_OPTIONS = {
-  config: { type: 'string' },
-  data: { type: 'string' },
-  out: { type: 'string' },
-  resume: { type: 'string' },
-  init: { type: 'string' },
-  'max-steps': { type: 'string' },
-  'max-minutes': { type: 'string' },
-  gpus: { type: 'string' },
-  overwrite: { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export function parseTrainArgs(argv: string[]): TrainOptions {
-  const { values: v, positionals } = parseCommandLine('train', argv, TRAIN_OPTIONS);
-  if (positionals.length) throw usageError('train', `unexpected argument ${JSON.stringify(positionals[0])} (see diffuseq train --help)`);
-  const config = stringFlag('train', 'config', v.config);
-  if (!config) throw usageError('train', '--config FILE.json is required\n' + TRAIN_USAGE);
-  const init = stringFlag('train', 'init', v.init);
-  const resume = stringFlag('train', 'resume', v.resume);
-  if (init && resume) throw usageError('train', '--init starts a new run from a package and --resume continues a run: give one');
-  return {
-    init,
-    config,
-    data: stringFlag('train', 'data', v.data),
-    out: stringFlag('train', 'out', v.out),
-    resume,
-    maxSteps: intFlag('train', 'max-steps', v['max-steps'], 1, Number.MAX_SAFE_INTEGER),
-    maxMinutes: numberFlag('train', 'max-minutes', v['max-minutes'], 0),
-    gpus: intFlag('train', 'gpus', v.gpus, 1, 1024),
-    ...(v.overwrite === true ? { overwrite: true } : {}),
-    ...(v.verbose === true ? { verbose: true } : {}),
-  };
-}
-
-/** The `diffuseq train …` command line without --resume (for the resume hint). */
-function resumeCommandOf(argv: string[]): string {
-  const out: string[] = ['diffuseq', 'train'];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--resume') {
-      i++;
-      continue;
-    }
-    if (argv[i].startsWith('--resume=')) continue;
-    out.push(quoteArg(argv[i]));
-  }
-  return out.join(' ');
-}
-
-/**
- * `diffuseq train …`; returns the exit code (130 when stopped by a signal). Ctrl-C, SIGTERM and `signal` stop
- * the run the same way: the trainer writes a checkpoint first.
- */
-export async function trainMain(
-  argv: string[],
-  io: CommandIo & { trainerRoot?: string } = processIo(),
-  signal?: AbortSignal,
-): Promise<number> {
-  return reportingErrors(io, () => trainBody(argv, io, signal));
-}
-
-async function trainBody(argv: string[], io: CommandIo & { trainerRoot?: string }, signal?: AbortSignal): Promise<number> {
-  const { stdout, stderr } = io;
-  if (argv.includes('--help') || argv.includes('-h')) {
-    stdout.write(TRAIN_USAGE + '\n');
-    return 0;
-  }
-  const opts = parseTrainArgs(argv);
-  opts.trainerRoot = io.trainerRoot ?? opts.trainerRoot;
-  opts.env = io.env ?? process.env;
-  const run = startTraining(opts);
-  const display = new ProgressDisplay(
-    (s) => stdout.write(s),
-    {
-      tty: !!stdout.isTTY && opts.env.DIFFUSEQ_PROGRESS !== 'lines',
-      columns: stdout.columns,
-      resumeCommand: resumeCommandOf(argv),
-    },
-    (s) => stderr.write(s),
-  );
-  run.on('event', (ev: TrainEvent) => display.handle(ev));
-  const onSignal = (sig: NodeJS.Signals) => run.stop(sig === 'SIGHUP' ? 'SIGTERM' : sig);
-  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of sigs) process.on(s, onSignal);
-  const onAbort = () => run.stop('SIGINT');
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const summary = await run.result;
-    if (summary.status === 'done') return 0;
-    if (summary.status === 'stopped') return 130;
-    return summary.exitCode && summary.exitCode !== 0 ? summary.exitCode : 1;
-  } finally {
-    for (const s of sigs) process.off(s, onSignal);
-    signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-if (require.main === module) runAsProcess(trainMain);

@@ -4,7 +4,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatDuration } from './common';
 import type { StepEvent, TrainEvent, TrainSummary } from './trainProtocol';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -21,6 +20,18 @@ function fmtRate(x: number | undefined): string {
   if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
   if (x >= 1e3) return `${(x / 1e3).toFixed(1)}k`;
   return x.toFixed(0);
+}
+
+/** `1h05m`, `3m07s`, `42s`; `?` for a negative or unknown time. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  if (h) return `${h}h${String(m).padStart(2, '0')}m`;
+  if (m) return `${m}m${String(r).padStart(2, '0')}s`;
+  return `${r}s`;
 }
 
 /** One line describing a step event. */

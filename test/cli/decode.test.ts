@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { decodeUtf8 } from '../../src/cli/common';
+import { decodeUtf8 } from '../../src/cli/readInput';
 
-describe('cli/common decodeUtf8', () => {
+describe('cli/readInput decodeUtf8', () => {
   it('counts invalid UTF-8 sequences instead of replacing them silently', () => {
     assert.deepEqual(decodeUtf8(Buffer.from('café', 'utf8')), { text: 'café', invalid: 0 });
     // "caf" + 0xE9 (Latin-1 é, invalid alone in UTF-8) + " ok" + 0xFF.

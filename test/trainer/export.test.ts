@@ -8,16 +8,10 @@ import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findPythonWithTorch } from '../../src/trainer/common';
+import { findPythonWithTorch } from '../../src/trainer/pythonEnv';
+import { exportMain } from '../../src/cli/export';
 import { UserError } from '../../src/common/commandLine';
-import {
-  TOLERANCE_FLOAT16,
-  TOLERANCE_FLOAT32,
-  exportMain,
-  readParitySpec,
-  resolveCheckpoint,
-  verifyAndRecordParity,
-} from '../../src/trainer/export';
+import { TOLERANCE_FLOAT16, TOLERANCE_FLOAT32, readParitySpec, resolveCheckpoint, verifyAndRecordParity } from '../../src/trainer/export';
 import { isCI } from '../../src/trainer/pythonTests';
 
 const MAKE_PACKAGE = `

@@ -4,17 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { Tokenizer } from 'tokenizers';
-import {
-  LICENCES,
-  UNKNOWN_LICENCE,
-  parsePrepareArgs,
-  prepare,
-  readMeta,
-  readSplit,
-  targetBudget,
-  trainTokenizer,
-} from '../../src/trainer/prepare';
+import { LICENCES, UNKNOWN_LICENCE, prepare, readMeta, readSplit, targetBudget, trainTokenizer } from '../../src/trainer/prepare';
 import { UserError } from '../../src/common/commandLine';
+import { lengthStats } from '../../src/trainer/prepare/report';
 
 const WORDS = (
   'the a an of to in on for with what how why is are can do does which best way learn good better make people ' +
@@ -236,10 +228,6 @@ describe('trainer/prepare', function () {
       prepare({ data: [{ paths: [para], task: 'paraphrase' }], out: path.join(tmp, 'y'), tokenizerFrom: tmp, log: () => {} }),
       /no tokenizer\.json there/,
     );
-    assert.strictEqual(
-      parsePrepareArgs(['--data', para, '--task', 'paraphrase', '--out', 'o', '--tokenizer', 'models/default']).tokenizerFrom,
-      'models/default',
-    );
   });
 
   it('keeps every word of the training text encodable after cutting the vocabulary', async () => {
@@ -334,37 +322,14 @@ describe('trainer/prepare', function () {
     assert.strictEqual(d.reversedAdded, 300 - d.validPairs);
     assert.deepStrictEqual(Object.keys(res.meta.tasks), ['paraphrase']);
   });
+});
 
-  it('parses the CLI arguments (pairs of --data/--task, per-dataset --limit)', () => {
-    const o = parsePrepareArgs([
-      '--limit',
-      '9',
-      '--data',
-      'a',
-      'b',
-      '--task',
-      'paraphrase',
-      '--limit',
-      '5000',
-      '--data',
-      'c',
-      '--task',
-      'simplify',
-      '--out',
-      'o',
-      '--vocab-size',
-      '8000',
-      '--both-directions',
-    ]);
-    assert.deepStrictEqual(o.data, [
-      { paths: ['a', 'b'], task: 'paraphrase', limit: 5000 },
-      { paths: ['c'], task: 'simplify' },
-    ]);
-    assert.strictEqual(o.limit, 9);
-    assert.strictEqual(o.vocabSize, 8000);
-    assert.strictEqual(o.bothDirections, true);
-    assert.throws(() => parsePrepareArgs(['--data', 'a', '--out', 'o']), /no --task/);
-    assert.throws(() => parsePrepareArgs(['--data', 'a', '--task', 'summarize', '--out', 'o']), /paraphrase or simplify/);
-    assert.throws(() => parsePrepareArgs(['--data', 'a', '--task', 'simplify']), /--out DIR is required/);
+describe('trainer/prepare length statistics', () => {
+  it('p50/p90/p99 interpolate between lengths (src/common/quantile.ts), by hand; an empty part is all zeros', () => {
+    // 11 lengths: position 10·q. p99 at 9.9 lies between 20 and 100: 20 + 0.9·80 = 92 (nearest rank gave 100).
+    assert.deepStrictEqual(lengthStats([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 100]), { p50: 12, p90: 20, p99: 92, max: 100, mean: 19.09 });
+    // Two decimals like the mean: [0, 7] gives p90 0.9·7 = 6.3 and p99 6.93.
+    assert.deepStrictEqual(lengthStats([7, 0]), { p50: 3.5, p90: 6.3, p99: 6.93, max: 7, mean: 3.5 });
+    assert.deepStrictEqual(lengthStats([]), { p50: 0, p90: 0, p99: 0, max: 0, mean: 0 });
   });
 });

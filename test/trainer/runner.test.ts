@@ -1,65 +1,14 @@
 import * as assert from 'assert';
-import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chooseAllocator } from '../../src/trainer/allocator';
-import { findPythonWithTorch, findTrainerRoot, noTorchMessage } from '../../src/trainer/common';
-import {
-  ProgressDisplay,
-  StepEvent,
-  TrainEvent,
-  formatStep,
-  parseProtocolLine,
-  parseTrainArgs,
-  startTraining,
-  trainCommand,
-} from '../../src/trainer/runner';
+import { findTrainerRoot } from '../../src/trainer/pythonEnv';
+import { StepEvent, TrainEvent, parseProtocolLine, startTraining, trainCommand } from '../../src/trainer/runner';
+import { ProgressDisplay, formatStep } from '../../src/trainer/trainProgress';
+import { writeFakeTrainer } from './fakeTrainer';
 
 const ROOT = findTrainerRoot(__dirname);
-const RUNNER = path.join(ROOT, 'out', 'src', 'trainer', 'runner.js');
-
-/**
- * A fake "python": answers the torch probe, and for `-m diffuseq_trainer.train` prints protocol lines.
- * FAKE_MODE=normal: a short run that ends with done; FAKE_MODE=sigint: steps until SIGINT, then a checkpoint
- * and exit 130 (like the real trainer); FAKE_MODE=crash: an error event and exit 1.
- */
-const FAKE_PYTHON = `#!${process.execPath}
-const fs = require('fs');
-const args = process.argv.slice(2);
-if (args[0] === '-c') { console.log(JSON.stringify({ torch: '0.0-fake', version: '3.99', cuda: false })); process.exit(0); }
-if (process.env.FAKE_ARGS_FILE) fs.writeFileSync(process.env.FAKE_ARGS_FILE, JSON.stringify({ args, pythonpath: process.env.PYTHONPATH, preload: process.env.LD_PRELOAD ?? null, tunables: process.env.GLIBC_TUNABLES ?? null }));
-const emit = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
-const mode = process.env.FAKE_MODE || 'normal';
-emit({ event: 'start', config: { name: 'fake' }, device: 'cpu', parameters: 12345, world: 1 });
-process.stderr.write('some warning on stderr\\n');
-console.log('stray stdout text');
-if (mode === 'normal') {
-  for (let s = 10; s <= 100; s += 10) emit({ event: 'step', step: s, steps: 100, loss: 2 - s / 100, mse: 1, tT: 0.1, nll: 0.5, lr: 1e-3, tokensPerSec: 1000 + s, elapsed: s / 10, eta: (100 - s) / 10 });
-  emit({ event: 'eval', step: 100, validLoss: 0.9, validBleu: 12.5 });
-  emit({ event: 'checkpoint', step: 100, path: '/tmp/fake-run/ckpt.pt' });
-  emit({ event: 'done', step: 100, checkpoint: '/tmp/fake-run/ckpt.pt' });
-  process.exit(0);
-} else if (mode === 'crash') {
-  emit({ event: 'error', message: 'CUDA out of memory (fake)' });
-  process.exit(1);
-} else {
-  let step = 0, sigints = 0, stopping = false;
-  const timer = setInterval(() => { step++; emit({ event: 'step', step, steps: 100000, loss: 1, tokensPerSec: 10, elapsed: step, eta: 1e5 - step }); }, 20);
-  process.on('SIGINT', () => {
-    sigints++;
-    if (stopping) return;
-    stopping = true;
-    clearInterval(timer);
-    setTimeout(() => {
-      emit({ event: 'checkpoint', step, path: '/tmp/fake run/ckpt.pt', sigints });
-      process.stderr.write('sigints received: ' + sigints + '\\n');
-      process.exit(130);
-    }, 400);
-  });
-  process.on('SIGTERM', () => process.exit(143));
-}
-`;
 
 describe('trainer/runner', function () {
   this.timeout(60_000);
@@ -69,10 +18,7 @@ describe('trainer/runner', function () {
 
   before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-test-'));
-    fake = path.join(tmp, 'fake-python');
-    fs.writeFileSync(fake, FAKE_PYTHON, { mode: 0o755 });
-    config = path.join(tmp, 'cfg.json');
-    fs.writeFileSync(config, JSON.stringify({ name: 'fake' }));
+    ({ fake, config } = writeFakeTrainer(tmp));
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -197,102 +143,5 @@ describe('trainer/runner', function () {
       '--resume',
       '/r/ckpt.pt',
     ]);
-  });
-
-  it('says clearly how to install torch when the Python has none', function () {
-    // A Python without torch: the pyenv python3 first on PATH on the dev machine, else a missing executable.
-    let noTorch = path.join(tmp, 'no-such-python');
-    const r = cp.spawnSync('python3', ['-c', 'import sys\ntry:\n import torch\n print("HAS")\nexcept Exception:\n print(sys.executable)'], {
-      encoding: 'utf8',
-    });
-    if (r.status === 0 && r.stdout.trim() !== 'HAS') noTorch = r.stdout.trim();
-    const res = cp.spawnSync(process.execPath, [RUNNER, '--config', config], {
-      encoding: 'utf8',
-      env: { ...process.env, DIFFUSEQ_PYTHON: noTorch },
-      timeout: 60_000,
-    });
-    assert.notStrictEqual(res.status, 0);
-    const err = res.stderr;
-    assert.match(err, /no Python with PyTorch found/);
-    assert.ok(err.includes(noTorch), 'names the Python it tried');
-    assert.match(err, /sudo apt-get install python3-torch/);
-    assert.match(err, /pip install torch/);
-    assert.match(err, /docs\/training\.md/);
-    assert.doesNotMatch(err, /\n\s+at /, 'no stack trace');
-    assert.strictEqual(res.stdout, '');
-    assert.ok(noTorchMessage([]).includes('DIFFUSEQ_PYTHON'));
-    const found = findPythonWithTorch({ ...process.env, DIFFUSEQ_PYTHON: noTorch });
-    assert.strictEqual(found.python, undefined);
-    assert.strictEqual(found.tried.length, 1, 'only DIFFUSEQ_PYTHON is tried when it is set');
-  });
-
-  it('gives the full install message through bin/diffuseq.js too, and parses the train options', () => {
-    const res = cp.spawnSync(process.execPath, [path.join(ROOT, 'bin', 'diffuseq.js'), 'train', '--config', config], {
-      encoding: 'utf8',
-      env: { ...process.env, DIFFUSEQ_PYTHON: path.join(tmp, 'no-such-python') },
-    });
-    // Exit 1, not 2: the command line was fine, the machine lacks PyTorch (2 is kept for a bad command line).
-    assert.strictEqual(res.status, 1, res.stderr);
-    assert.match(res.stderr, /no Python with PyTorch found[\s\S]*sudo apt-get install python3-torch[\s\S]*pip install torch/);
-    assert.deepStrictEqual(parseTrainArgs(['--config', 'c.json', '--max-steps', '10', '--gpus=2', '--max-minutes', '1.5']), {
-      config: 'c.json',
-      data: undefined,
-      out: undefined,
-      resume: undefined,
-      init: undefined,
-      maxSteps: 10,
-      maxMinutes: 1.5,
-      gpus: 2,
-    });
-    assert.strictEqual(parseTrainArgs(['--config', 'c.json', '--init', 'models/default']).init, 'models/default');
-    // --overwrite and --verbose reach the trainer (it refuses a run folder with a checkpoint without --resume/--overwrite).
-    const ov = parseTrainArgs(['--config', 'c.json', '--out', 'runs/a', '--overwrite', '--verbose']);
-    assert.deepStrictEqual([ov.overwrite, ov.verbose], [true, true]);
-    assert.deepStrictEqual(trainCommand('py', { ...ov, cwd: '/w' }).slice(-4), ['--out', '/w/runs/a', '--overwrite', '--verbose']);
-    assert.ok(!trainCommand('py', { config: 'c.json' }).includes('--overwrite'));
-    assert.deepStrictEqual(trainCommand('py', { config: 'c.json', init: 'models/default', cwd: '/w' }).slice(-2), [
-      '--init',
-      '/w/models/default',
-    ]);
-    assert.throws(() => parseTrainArgs(['--config', 'c', '--init', 'p', '--resume', 'r.pt']), /give one/);
-    assert.throws(() => startTraining({ config, init: tmp, python: fake }), /--init .* is not a model package \(no manifest\.json\)/);
-    assert.throws(() => parseTrainArgs(['--max-steps', '10']), /--config FILE\.json is required/);
-    assert.throws(() => parseTrainArgs(['--config', 'c', '--max-steps', 'x']), /--max-steps must be an integer/);
-    assert.throws(() => parseTrainArgs(['--config', 'c', '--epochs', '3']), /Unknown option '--epochs'/);
-    assert.strictEqual(findTrainerRoot(path.join(ROOT, 'dist')), ROOT, 'found from a bundle folder');
-  });
-
-  it('forwards Ctrl-C (SIGINT) once and prints how to resume from the checkpoint', async function () {
-    if (process.platform === 'win32') this.skip();
-    const child = cp.spawn(process.execPath, [RUNNER, '--config', config, '--out', path.join(tmp, 'run')], {
-      env: { ...process.env, DIFFUSEQ_PYTHON: fake, FAKE_MODE: 'sigint', DIFFUSEQ_PROGRESS: 'lines' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no step line; stdout: ${out} stderr: ${err}`)), 30_000);
-      child.stdout.on('data', (d) => {
-        out += d;
-        if (/step \d+\/100000/.test(out)) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
-    child.kill('SIGINT');
-    // A second Ctrl-C while the checkpoint is being written must not reach the trainer.
-    setTimeout(() => child.kill('SIGINT'), 100);
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    assert.strictEqual(code, 130, `stdout: ${out}\nstderr: ${err}`);
-    assert.match(out, /SIGINT sent to the trainer; waiting for it to write a checkpoint/);
-    assert.match(out, /checkpoint @ step \d+: \/tmp\/fake run\/ckpt\.pt/);
-    assert.match(err, /sigints received: 1\n/, 'exactly one SIGINT reached the trainer');
-    assert.match(out, /training stopped/);
-    assert.ok(
-      out.includes(`resume with: diffuseq train --config ${config} --out ${path.join(tmp, 'run')} --resume '/tmp/fake run/ckpt.pt'`),
-      out,
-    );
   });
 });
