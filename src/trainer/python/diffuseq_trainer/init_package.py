@@ -14,6 +14,7 @@ import os
 import numpy as np
 import torch
 
+from .entry import log
 from .export import FP16_SUFFIX, WEIGHT_ALIASES_KEY
 
 
@@ -116,6 +117,17 @@ def init_from_package(model, pkg_dir, cfg, vocab_size, data_dir):
         raise PackageMismatch(f"--init {pkg_dir}: tensor shapes differ (package vs config): {'; '.join(bad[:3])}")
     model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(stored[k])) for k in state})
     return manifest
+
+
+def start_from_package(model, pkg_dir, cfg, vocab_size, data_dir):
+    """`train --init`: the package's weights into `model`; returns the run's (lineage, tokens seen, training
+    seconds), which go on from the package's, so that the next package says what it cost in all."""
+    man = init_from_package(model, pkg_dir, cfg, vocab_size, data_dir)
+    prov = man.get("provenance") or {}
+    lineage = list(prov.get("lineage") or []) + [lineage_entry(pkg_dir, man)]
+    tokens_seen = int(prov.get("tokensSeen") or 0)
+    log(f"initialised from {pkg_dir} ({man.get('name')}, {tokens_seen / 1e6:.1f}M tokens seen)")
+    return lineage, tokens_seen, float(prov.get("trainingSeconds") or 0.0)
 
 
 def lineage_entry(pkg_dir, manifest):
