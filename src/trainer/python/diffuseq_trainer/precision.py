@@ -26,6 +26,13 @@ def cpu_bf16_supported():
         return False
 
 
+def cpu_dtype_untimed(asked):
+    """The distillation teacher's choice (teacher.py): "auto" is bf16 wherever the CPU has bf16 autocast."""
+    if asked in ("fp32", "bf16"):
+        return asked
+    return "bf16" if cpu_bf16_supported() else "fp32"
+
+
 def choose_dtype(asked, device_type, time_both):
     """(dtype, reason) for train.dtype `asked` on this device type. time_both() -> {"fp32": s, "bf16": s} per
     step is called only for "auto" on a CPU with bf16 autocast (AMX makes bf16 ~4x faster here; without
