@@ -11,7 +11,8 @@ import unittest
 import torch
 
 from diffuseq_trainer.model import Denoiser
-from diffuseq_trainer.train import Trainer, pick_dtype, step_flops
+from diffuseq_trainer.precision import choose_dtype, cpu_bf16_supported, pick_dtype
+from diffuseq_trainer.train import Trainer
 from helpers import fake_data_dir, tiny_config
 
 
@@ -24,6 +25,30 @@ class PickDtypeTest(unittest.TestCase):
     def test_reason_quotes_the_timings(self):
         dtype, why = pick_dtype({"fp32": 2.4134, "bf16": 0.7042})
         self.assertEqual(why, "auto: timed fp32 2413 ms, bf16 704 ms per step")
+
+
+class ChooseDtypeRuleTest(unittest.TestCase):
+    """precision.choose_dtype on its own: the timing callback runs only for "auto" on a CPU with bf16 autocast."""
+
+    def never_timed(self):
+        raise AssertionError("timed where the choice needs no timing")
+
+    def test_set_values_and_cuda_need_no_timing(self):
+        self.assertEqual(choose_dtype("bf16", "cpu", self.never_timed), ("bf16", "set by train.dtype"))
+        self.assertEqual(choose_dtype("fp32", "cuda", self.never_timed), ("fp32", "set by train.dtype"))
+        self.assertEqual(choose_dtype("auto", "cuda", self.never_timed), ("bf16", "auto on CUDA"))
+
+    def test_auto_on_the_cpu_picks_from_the_timings(self):
+        if not cpu_bf16_supported():
+            self.assertEqual(choose_dtype("auto", "cpu", self.never_timed)[0], "fp32")
+            return
+        fast_bf16 = choose_dtype("auto", "cpu", lambda: {"fp32": 2.4134, "bf16": 0.7042})
+        self.assertEqual(fast_bf16, ("bf16", "auto: timed fp32 2413 ms, bf16 704 ms per step"))
+        self.assertEqual(choose_dtype("auto", "cpu", lambda: {"fp32": 1.0, "bf16": 0.95})[0], "fp32")
+
+    def test_unknown_value_is_refused(self):
+        with self.assertRaisesRegex(ValueError, 'train.dtype must be "auto", "bf16" or "fp32", not \'fp16\''):
+            choose_dtype("fp16", "cpu", self.never_timed)
 
 
 class ChooseDtypeTest(unittest.TestCase):
@@ -77,7 +102,7 @@ class StepFlopsTest(unittest.TestCase):
         linear = 8 * 32 + 32 * 32 + 32 * 96 + 32 * 32 + 32 * 64 + 64 * 32 + 32 * 32 + 32 * 8
         rows, length, target = 3, 10, 12
         forward = 2 * linear * rows * length + 1 * 4 * rows * length * length * 32 + 2 * 8 * 50 * target
-        self.assertEqual(step_flops(m, rows, length, target), 3 * forward)
+        self.assertEqual(m.step_flops(rows, length, target), 3 * forward)
 
 
 TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"
@@ -86,7 +111,7 @@ PKG = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", 
 
 class AllocatorTest(unittest.TestCase):
     def run_probe(self, **env):
-        code = "from diffuseq_trainer.train import allocator_in_use; print(allocator_in_use())"
+        code = "from diffuseq_trainer.devices import allocator_in_use; print(allocator_in_use())"
         full = dict(os.environ, PYTHONPATH=PKG, **env)
         full.pop("LD_PRELOAD", None) if "LD_PRELOAD" not in env else None
         return subprocess.run(

@@ -11,7 +11,9 @@ import torch
 
 from diffuseq_trainer import ckpt as ckpt_io
 from diffuseq_trainer.decode import round_tokens
-from diffuseq_trainer.export import export_package, portable_config, random_init_checkpoint
+from diffuseq_trainer.export import export_package, random_init_checkpoint
+from diffuseq_trainer.manifest import portable_config
+from diffuseq_trainer.raw_arrays import read_raw, write_raw
 from helpers import fake_data_dir, tiny_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,6 +33,21 @@ def load_json(path):
 
 def read(pdir, spec):
     return np.fromfile(os.path.join(pdir, spec["file"]), dtype=np.dtype(spec["dtype"])).reshape(spec["shape"])
+
+
+class RawArraysTest(unittest.TestCase):
+    def test_little_endian_whatever_the_input_and_back(self):
+        d = tempfile.mkdtemp(prefix="dq-raw-")
+        try:
+            path = os.path.join(d, "a.f16.bin")
+            write_raw(path, np.array([[1.0, -2.5], [0.5, 65504.0]], dtype=">f8"), "float16")
+            with open(path, "rb") as f:
+                self.assertEqual(f.read()[:4], bytes([0x00, 0x3C, 0x00, 0xC1]))  # 1.0 = 0x3C00, -2.5 = 0xC100
+            back = read_raw(path, "float16", [2, 2])
+            self.assertEqual(back.tolist(), [[1.0, -2.5], [0.5, 65504.0]])
+            self.assertEqual(read_raw(path, "float16").shape, (4,))
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 class PortablePathsTest(unittest.TestCase):

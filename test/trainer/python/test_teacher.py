@@ -9,20 +9,22 @@ import unittest
 import numpy as np
 import torch
 
-from diffuseq_trainer import teacher
+from diffuseq_trainer import teacher, teacher_distil, teacher_model
 from diffuseq_trainer.data import PreparedData, write_split
 from helpers import fake_data_dir
 
 
 def tiny(vocab=40, max_len=32):
     torch.manual_seed(0)
-    return teacher.Teacher(vocab, max_len, dim=16, heads=2, enc_layers=1, dec_layers=2, ffn=32, dropout=0.0).eval()
+    return teacher_model.Teacher(
+        vocab, max_len, dim=16, heads=2, enc_layers=1, dec_layers=2, ffn=32, dropout=0.0
+    ).eval()
 
 
 class TeacherTest(unittest.TestCase):
     def test_cached_decoding_equals_full_decoding(self):
         model = tiny()
-        src, src_pad = teacher.pad_rows([[3, 4, 5, 6, 2], [7, 8, 2]], pad=0)
+        src, src_pad = teacher_model.pad_rows([[3, 4, 5, 6, 2], [7, 8, 2]], pad=0)
         tgt = torch.tensor([[0, 9, 10, 11, 12], [0, 13, 14, 15, 16]])
         with torch.no_grad():
             memory = model.encode(src, src_pad)
@@ -35,13 +37,13 @@ class TeacherTest(unittest.TestCase):
         """A row's output must not depend on how much padding its batch gave it."""
         model = tiny()
         with torch.no_grad():
-            alone = model(*teacher.pad_rows([[3, 4, 2]], pad=0), torch.tensor([[0, 9]]))
-            src, src_pad = teacher.pad_rows([[3, 4, 2], [5, 6, 7, 8, 9, 2]], pad=0)
+            alone = model(*teacher_model.pad_rows([[3, 4, 2]], pad=0), torch.tensor([[0, 9]]))
+            src, src_pad = teacher_model.pad_rows([[3, 4, 2], [5, 6, 7, 8, 9, 2]], pad=0)
             padded = model(src, src_pad, torch.tensor([[0, 9], [0, 9]]))
         torch.testing.assert_close(padded[:1], alone, rtol=1e-4, atol=1e-5)
 
     def test_batch_layout(self):
-        src, src_pad, tgt_in, tgt_pad, tgt_out = teacher.teacher_batch(
+        src, src_pad, tgt_in, tgt_pad, tgt_out = teacher_model.teacher_batch(
             [(np.array([30, 5, 6, 2]), np.array([7, 8, 2])), (np.array([30, 9, 2]), np.array([4, 2]))], pad=0
         )
         assert src.tolist() == [[30, 5, 6, 2], [30, 9, 2, 0]]
@@ -53,8 +55,8 @@ class TeacherTest(unittest.TestCase):
 
     def test_max_new_tokens(self):
         # 10 content tokens between [TASK] and [SEP]: 1.5 x 10 + 10 = 25, inside maxTarget 64; cut at maxTarget 20.
-        assert teacher.max_new_tokens(12, 64) == 25
-        assert teacher.max_new_tokens(12, 20) == 20
+        assert teacher_distil.max_new_tokens(12, 64) == 25
+        assert teacher_distil.max_new_tokens(12, 20) == 20
 
     def test_greedy_stops_at_sep_and_keeps_order(self):
         model = tiny()
@@ -63,7 +65,7 @@ class TeacherTest(unittest.TestCase):
             model.emb.weight.zero_()
             model.emb.weight[2, 0] = 1.0
         sources = [[30, 3, 4, 2], [30, 3, 2], [30, 6, 7, 8, 9, 2]]
-        out = teacher.greedy(model, sources, pad=0, sep=2, max_target=16, batch_size=2)
+        out = teacher_distil.greedy(model, sources, pad=0, sep=2, max_target=16, batch_size=2)
         assert len(out) == 3
         for o in out:
             assert 2 not in o and 0 not in o  # neither [SEP] nor [PAD] is part of an output
@@ -145,16 +147,16 @@ class TeacherTest(unittest.TestCase):
         torch.manual_seed(0)
         q, k, v = torch.randn(2, 2, 3, 4), torch.randn(2, 2, 5, 4), torch.randn(2, 2, 5, 4)
         mask = torch.tensor([True, True, True, False, False])[None, None, None, :].expand(2, 1, 1, 5)
-        fused = teacher.attention(q, k, v, mask, 0.0, False)
+        fused = teacher_model.attention(q, k, v, mask, 0.0, False)
         saved = torch.nn.functional.scaled_dot_product_attention
         try:
             del torch.nn.functional.scaled_dot_product_attention
-            written = teacher.attention(q, k, v, mask, 0.0, False)
-            causal = teacher.attention(q, k[:, :, :3], v[:, :, :3], None, 0.0, True)
+            written = teacher_model.attention(q, k, v, mask, 0.0, False)
+            causal = teacher_model.attention(q, k[:, :, :3], v[:, :, :3], None, 0.0, True)
         finally:
             torch.nn.functional.scaled_dot_product_attention = saved
         torch.testing.assert_close(written, fused)
-        torch.testing.assert_close(causal, teacher.attention(q, k[:, :, :3], v[:, :, :3], None, 0.0, True))
+        torch.testing.assert_close(causal, teacher_model.attention(q, k[:, :, :3], v[:, :, :3], None, 0.0, True))
 
     def test_distilled_targets_keep_prepares_length_limit(self):
         data_dir = fake_data_dir()
@@ -162,15 +164,15 @@ class TeacherTest(unittest.TestCase):
         cfg = json.dumps({"model": {"dim": 16, "heads": 2, "encLayers": 1, "decLayers": 1, "ffn": 32}})
         teacher.main(["train", "--data", data_dir, "--out", out, "--steps", "2", "--threads", "1", "--config", cfg])
         long_output = lambda model, sources, pad, sep, max_target, **kw: [[5] * max_target for _ in sources]  # noqa: E731
-        saved = teacher.greedy
-        teacher.greedy = long_output  # a teacher that never stops: max_target tokens and no [SEP]
+        saved = teacher_distil.greedy
+        teacher_distil.greedy = long_output  # a teacher that never stops: max_target tokens and no [SEP]
         try:
             prep = os.path.join(out, "prep")
             teacher.main(
                 ["distil", "--teacher", out, "--data", data_dir, "--out", prep, "--threads", "1", "--limit", "8"]
             )
         finally:
-            teacher.greedy = saved
+            teacher_distil.greedy = saved
         new = PreparedData(prep)
         for i in range(len(new.split("train"))):
             _, t = new.split("train").example(i)

@@ -1,5 +1,5 @@
-"""Optional: check an exported package's ONNX files against its parity/ fixture with Python onnxruntime
-(where it is installed; the shipped check is the TypeScript `diffuseq export` with onnxruntime-node),
+"""Optional: check an exported package's ONNX files against its parity/ fixture (parity.py writes it) with Python
+onnxruntime (where it is installed; the shipped check is the TypeScript `diffuseq export` with onnxruntime-node),
 and time the denoiser on the CPU the way the engine calls it (8 candidates x 10 steps).
 
     python3 -m diffuseq_trainer.check_parity PACKAGE_DIR [--threads 2] [--length 64]
@@ -13,11 +13,12 @@ import time
 
 import numpy as np
 
+from .raw_arrays import read_raw
+
 
 def read(pdir, spec):
-    return np.fromfile(os.path.join(pdir, spec["file"]), dtype=np.dtype(spec["dtype"]).newbyteorder("<")).reshape(
-        spec["shape"]
-    )
+    """An array of the fixture, as parity.py described it: {file, dtype, shape}."""
+    return read_raw(os.path.join(pdir, spec["file"]), spec["dtype"], spec["shape"])
 
 
 def main(argv=None):
@@ -45,7 +46,7 @@ def main(argv=None):
         worst = max(worst, diff)
         print(json.dumps({"batch": b["name"], "shape": list(got.shape), "maxAbsDiff": diff}))
     emb_spec = man["embedding"]
-    emb = np.fromfile(os.path.join(a.package, emb_spec["file"]), dtype=np.dtype(emb_spec["dtype"]).newbyteorder("<"))
+    emb = read_raw(os.path.join(a.package, emb_spec["file"]), emb_spec["dtype"])
     emb = emb.reshape(emb_spec["vocabSize"] + 1, emb_spec["dim"]).astype(np.float32)[: emb_spec["vocabSize"]]
     mism = 0
     for r in desc["rounding"]:

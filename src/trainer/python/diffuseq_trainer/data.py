@@ -14,14 +14,11 @@ bucketed by source length to keep that extra padding small.
 import json
 import math
 import os
-import sys
 
 import numpy as np
 import torch
 
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
+from .entry import log
 
 
 def target_budget(n_src_tokens, max_target, ratio, extra):

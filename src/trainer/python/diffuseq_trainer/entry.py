@@ -1,11 +1,17 @@
-"""How every Python entry point (train, export, check_parity, fakedata) ends: a failure is one line on stderr and
-exit 1, never a stack trace (docs/cli.md); `--verbose` anywhere on the command line, or DIFFUSEQ_DEBUG=1 in the
-environment, adds the traceback. Exit 2 stays argparse's, for a bad command line.
+"""How every Python entry point (train, export, teacher, check_parity, fakedata) talks to the user: notes go to
+stderr through log() (stdout carries only machine-readable output), and a failure is one line on stderr and exit 1,
+never a stack trace (docs/cli.md); `--verbose` anywhere on the command line, or DIFFUSEQ_DEBUG=1 in the environment,
+adds the traceback. Exit 2 stays argparse's, for a bad command line.
 """
 
 import os
 import sys
 import traceback
+
+
+def log(msg):
+    """A note for the user on stderr, flushed at once (stdout is the JSON the TypeScript side reads)."""
+    print(msg, file=sys.stderr, flush=True)
 
 
 def take_verbose(argv):

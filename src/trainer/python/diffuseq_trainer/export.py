@@ -5,7 +5,7 @@
 
 Writes manifest.json, denoiser.onnx, rounding.onnx, embeddings.bin, tokenizer.json, tokenizer_config.json
 and parity/ (real validation batches with PyTorch's outputs, for the TypeScript side to check the ONNX
-files with onnxruntime-node; see PARITY.md beside this file). Uses the EMA weights.
+files with onnxruntime-node; parity.py, docs/CONTRACTS.md). Uses the EMA weights.
 
 --fp16 stores the weights as float16: embeddings.bin, and every large initializer of denoiser.onnx followed by a
 Cast back to float32, which onnxruntime folds when it loads the session. The graph still computes in float32
@@ -14,390 +14,28 @@ rounding of the weights to float16, which the parity reference includes (the mod
 """
 
 import argparse
-import datetime
-import inspect
 import json
 import os
 import shutil
 import sys
-import warnings
 
-import numpy as np
 import torch
-import torch.nn as nn
 
 from . import ckpt as ckpt_io
 from .config import load_config, resolve_budget
-from .data import PreparedData, collate
-from .decode import round_tokens
-from .diffusion import DiffusionLoss, target_start
-from .entry import run_main
-from .model import Denoiser, count_parameters
-
-OPSET = 17
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-class DenoiserGraph(nn.Module):
-    """The exported signature: the inputs named by `graph_inputs`, in its order -> x0."""
-
-    def __init__(self, model, names):
-        super().__init__()
-        self.model, self.names = model, list(names)
-
-    def forward(self, *inputs):
-        given = dict(zip(self.names, inputs, strict=True))
-        return self.model(given["x_t"], given["t"], given.get("x_self_cond"), given.get("target_start"))
-
-
-def portable_path(p, base=None):
-    """A run path as a shipped manifest records it: relative to `base` (the current folder) when inside it, else
-    its last part, so no machine's absolute paths travel with a package."""
-    if not p:
-        return p
-    base = os.path.abspath(base or os.getcwd())
-    ap = os.path.abspath(p)
-    return os.path.relpath(ap, base) if ap == base or ap.startswith(base + os.sep) else os.path.basename(ap)
-
-
-def portable_config(cfg, base=None):
-    """The training config with its run paths (data.dir, out) made portable (portable_path)."""
-    out = json.loads(json.dumps(cfg))
-    if isinstance(out.get("data"), dict) and out["data"].get("dir"):
-        out["data"]["dir"] = portable_path(out["data"]["dir"], base)
-    if out.get("out"):
-        out["out"] = portable_path(out["out"], base)
-    return out
-
-
-def graph_inputs(model, x_t, t, x_self_cond, target_start):
-    """The denoiser graph's input names and values, in order (docs/model-format.md)."""
-    names, values = ["x_t", "t"], [x_t, t]
-    if model.self_conditioning:
-        names.append("x_self_cond")
-        values.append(x_self_cond)
-    if model.target_positions == "restart":
-        names.append("target_start")
-        values.append(target_start)
-    return names, values
-
-
-class RoundingGraph(nn.Module):
-    """Weight-free nearest-embedding rounding: argmax_v (x . E_v - 0.5 |E_v|^2)."""
-
-    def forward(self, x, embedding):
-        scores = torch.matmul(x, embedding.t()) - 0.5 * (embedding * embedding).sum(-1)
-        return torch.argmax(scores, dim=-1)
-
-
-def onnx_export(module, args, path, input_names, output_names, dynamic_axes, fold=True):
-    """fold=False keeps every parameter as an initializer under its state-dict name ("model." + key):
-    folding would store each Linear's transposed weight as an anonymous "onnx::MatMul_N", and training can
-    only continue from a package (`train --init`) whose weights it can name. onnxruntime folds those
-    Transposes itself when it loads the graph, so inference is as fast."""
-    kw = {}
-    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-        kw["dynamo"] = False  # the TorchScript exporter: stable, dynamic axes as given, no onnxscript
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer/deprecation chatter; the graph is checked by the tests
-        torch.onnx.export(
-            module,
-            args,
-            path,
-            input_names=input_names,
-            output_names=output_names,
-            dynamic_axes=dynamic_axes,
-            opset_version=OPSET,
-            do_constant_folding=fold,
-            **kw,
-        )
-
-
-def export_denoiser(model, path):
-    model.eval()
-    model.set_explicit_attention(True)
-    d = model.dim
-    x = torch.randn(2, 7, d)
-    t = torch.tensor([3.0, 1500.5])
-    names, args = graph_inputs(model, x, t, torch.randn(2, 7, d), torch.tensor([3, 4], dtype=torch.long))
-    axes = {
-        "x_t": {0: "batch", 1: "length"},
-        "t": {0: "batch"},
-        "x0": {0: "batch", 1: "length"},
-        "x_self_cond": {0: "batch", 1: "length"},
-        "target_start": {0: "batch"},
-    }
-    axes = {k: v for k, v in axes.items() if k in names or k == "x0"}
-    with torch.no_grad():
-        onnx_export(DenoiserGraph(model, names), tuple(args), path, names, ["x0"], axes, fold=False)
-    record_weight_aliases(model, path)
-
-
-WEIGHT_ALIASES_KEY = "diffuseq.weightAliases"
-FP16_SUFFIX = "__fp16"  # store_initializers_fp16 stores initializer NAME as NAME + this, cast back to NAME
-
-
-def record_weight_aliases(model, path):
-    """The exporter merges parameters of equal value into one initializer (zero biases, unit LayerNorm
-    gains of an untrained model...), so some state-dict names are absent from the graph. Record, in the
-    graph's metadata, which stored initializer holds each of them: `train --init` needs every name."""
-    import onnx
-    from onnx import numpy_helper
-
-    m = onnx.load(path)
-    stored = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
-    aliases = {}
-    for key, value in model.state_dict().items():
-        name = "model." + key
-        if name in stored or key in ("word_emb.weight", "absorb"):
-            continue
-        v = value.detach().cpu().numpy()
-        same = next((n for n, a in stored.items() if a.shape == v.shape and np.array_equal(a, v)), None)
-        if same is None:
-            raise RuntimeError(f"export: parameter {key} is neither in denoiser.onnx nor equal to a stored weight")
-        aliases[name] = same
-    if aliases:
-        m.metadata_props.add(key=WEIGHT_ALIASES_KEY, value=json.dumps(aliases, sort_keys=True))
-        onnx.save(m, path)
-
-
-def export_rounding(path, dim):
-    x, e = torch.randn(2, 5, dim), torch.randn(11, dim)
-    axes = {"x": {0: "batch", 1: "length"}, "embedding": {0: "vocab"}, "tokens": {0: "batch", 1: "length"}}
-    with torch.no_grad():
-        onnx_export(RoundingGraph(), (x, e), path, ["x", "embedding"], ["tokens"], axes)
-
-
-def round_weights_to_fp16(model):
-    """Round every parameter to float16 precision (kept as float32), so that PyTorch's parity reference is
-    the same model that a float16-stored package describes."""
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(p.half().float())
-
-
-def store_initializers_fp16(path, min_elements=64):
-    """Rewrite an ONNX file so that its float32 initializers of at least min_elements are stored as float16,
-    each followed by a Cast to float32 under the original name. Returns (bytes before, bytes after)."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    before = os.path.getsize(path)
-    m = onnx.load(path)
-    g = m.graph
-    inits, casts = [], []
-    for init in g.initializer:
-        if init.data_type == TensorProto.FLOAT and int(np.prod(init.dims)) >= min_elements:
-            half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + FP16_SUFFIX)
-            inits.append(half)
-            casts.append(
-                helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT, name=init.name + "__to_float")
-            )
-        else:
-            inits.append(init)
-    del g.initializer[:]
-    g.initializer.extend(inits)
-    nodes = list(g.node)
-    del g.node[:]
-    g.node.extend(casts + nodes)
-    onnx.checker.check_model(m)
-    onnx.save(m, path)
-    return before, os.path.getsize(path)
+from .data import PreparedData
+from .entry import log, run_main
+from .manifest import package_manifest
+from .model import Denoiser
+from .onnx_graphs import export_denoiser, export_rounding, round_weights_to_fp16, store_initializers_fp16
+from .parity import write_parity
+from .raw_arrays import write_raw
 
 
 def embedding_matrix(model):
     """V+1 rows: the tied token embedding, then the learned absorbing vector (row V)."""
     with torch.no_grad():
         return torch.cat([model.word_emb.weight, model.absorb[None, :]], dim=0).float().cpu().numpy()
-
-
-def write_raw(path, array, dtype):
-    np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<")).tofile(path)
-
-
-# ----- parity fixture ---------------------------------------------------------------------------------
-
-
-def parity_batches(examples, pad):
-    """4 batches of real validation examples with different B and L (training layout, no pad rounding)."""
-    order = sorted(range(len(examples)), key=lambda i: len(examples[i][0]) + len(examples[i][1]))
-    n = len(order)
-    pick = lambda lo, k: [examples[order[min(n - 1, lo + j)]] for j in range(k)]
-    return [
-        ("batch0", pick(0, 1)),
-        ("batch1", pick(n // 3, 3)),
-        ("batch2", pick(n // 2, 8)),
-        ("batch3", pick(max(0, n - 2), 2)),
-    ]
-
-
-def batch_timesteps(B, T, which):
-    """Integer and fractional timesteps spread over [0, T-1] (fractional ones test the float input)."""
-    if which == 0:
-        return torch.tensor([0.0])
-    base = torch.linspace(0, T - 1, B)
-    frac = torch.tensor([0.5 if (i % 2) else 0.0 for i in range(B)])
-    return torch.clamp(base + frac, max=T - 1.0)
-
-
-def write_parity(model, cfg, meta, examples, out_dir, emb_rows):
-    """Inputs made by the real forward process on real rows; expected outputs from PyTorch (eval mode)."""
-    pdir = os.path.join(out_dir, "parity")
-    os.makedirs(pdir, exist_ok=True)
-    T = cfg["diffusion"]["steps"]
-    tb = cfg["lengths"]["targetBudget"]
-    pad = int(meta["tokens"]["pad"])
-    max_len = int(meta["lengths"]["maxSource"]) + int(meta["lengths"]["maxTarget"])
-    diff = DiffusionLoss(
-        model,
-        T,
-        cfg["diffusion"]["absorbingRate"],
-        cfg["diffusion"]["schedule"],
-        forward_process=cfg["diffusion"].get("forwardProcess", "replace-before-noise"),
-    )
-    gen = torch.Generator().manual_seed(20231010)
-    fx = lambda name, arr, dtype: {"file": name, "dtype": dtype, "shape": list(arr.shape)}
-    desc = {
-        "formatVersion": 1,
-        "tolerance": 1e-3,
-        "selfConditioning": bool(model.self_conditioning),
-        "note": "raw little-endian arrays; x_t made by the training forward process at the given t "
-        "(fractional t noised at floor(t)); x0 from PyTorch eval mode with the EMA weights",
-        "denoiser": [],
-        "rounding": [],
-    }
-    model.eval()
-    model.set_explicit_attention(True)
-    for k, (name, exs) in enumerate(parity_batches(examples, pad)):
-        ids, mask = collate(
-            [(np.asarray(s), np.asarray(t)) for s, t in exs],
-            pad,
-            max_len,
-            int(meta["lengths"]["maxTarget"]),
-            tb["ratio"],
-            tb["extra"],
-            1,
-        )
-        t = batch_timesteps(ids.shape[0], T, k)
-        with torch.no_grad():
-            x_t = diff.noised(ids, mask, t.floor().long(), generator=gen)["x_t"]
-            start = target_start(mask)
-            sc = None
-            if model.self_conditioning:
-                sc = torch.zeros_like(x_t) if k == 0 else model(x_t, t, None, start)
-            x0 = model(x_t, t, sc, start)
-            names, values = graph_inputs(model, x_t.float(), t.float(), sc, start)
-        entry = {"name": name, "ids": ids.tolist(), "targetMask": mask.int().tolist(), "inputs": {}, "outputs": {}}
-        for key, val in zip(names, values, strict=True):
-            dtype, tag = ("int64", "i64") if key == "target_start" else ("float32", "f32")
-            fname = f"{name}.{key}.{tag}.bin"
-            write_raw(os.path.join(pdir, fname), val.float().numpy() if dtype == "float32" else val.numpy(), dtype)
-            entry["inputs"][key] = fx(fname, val, dtype)
-        write_raw(os.path.join(pdir, f"{name}.x0.f32.bin"), x0.numpy(), "float32")
-        entry["outputs"]["x0"] = fx(f"{name}.x0.f32.bin", x0, "float32")
-        desc["denoiser"].append(entry)
-    # Rounding: clean embeddings of real rows plus noise, so the nearest token is unambiguous.
-    V = int(meta["vocabSize"])
-    emb = torch.from_numpy(emb_rows[:V].astype(np.float32))
-    ids, _ = collate(
-        [(np.asarray(s), np.asarray(t)) for s, t in examples[:2]],
-        pad,
-        max_len,
-        int(meta["lengths"]["maxTarget"]),
-        tb["ratio"],
-        tb["extra"],
-        1,
-    )
-    x = emb[ids] + 0.1 * torch.randn(ids.shape + (emb.shape[1],), generator=gen)
-    tokens = round_tokens(x, emb)
-    write_raw(os.path.join(pdir, "round0.x.f32.bin"), x.numpy(), "float32")
-    write_raw(os.path.join(pdir, "round0.tokens.i64.bin"), tokens.numpy(), "int64")
-    desc["rounding"].append(
-        {
-            "name": "round0",
-            "inputs": {"x": fx("round0.x.f32.bin", x, "float32")},
-            "embedding": "the first vocabSize rows of embeddings.bin, as float32",
-            "ids": ids.tolist(),
-            "outputs": {"tokens": fx("round0.tokens.i64.bin", tokens, "int64")},
-        }
-    )
-    with open(os.path.join(pdir, "parity.json"), "w") as f:
-        json.dump(desc, f, indent=1)
-
-
-# ----- manifest ---------------------------------------------------------------------------------------
-
-
-def manifest(ck, model, name, description, note, emb_dtype):
-    cfg, meta = ck["config"], ck["meta"]
-    d = cfg["diffusion"]
-    V = int(meta["vocabSize"])
-    metrics = {k: v for k, v in (ck.get("metrics") or {}).items()}
-    return {
-        "format": "diffuseq-v2",
-        "formatVersion": 1,
-        "name": name,
-        "description": description,
-        "tasks": meta["tasks"],
-        "tokens": meta["tokens"],
-        "lengths": {
-            "maxSource": int(meta["lengths"]["maxSource"]),
-            "maxTarget": int(meta["lengths"]["maxTarget"]),
-            "targetBudget": {
-                "ratio": float(cfg["lengths"]["targetBudget"]["ratio"]),
-                "extra": int(cfg["lengths"]["targetBudget"]["extra"]),
-            },
-        },
-        "embedding": {
-            "file": "embeddings.bin",
-            "dtype": emb_dtype,
-            "vocabSize": V,
-            "dim": model.dim,
-            "absorbingRow": V,
-        },
-        "diffusion": {
-            "schedule": d["schedule"],
-            "steps": int(d["steps"]),
-            "absorbingRate": float(d["absorbingRate"]),
-            "predict": "x0",
-            "selfConditioning": bool(d["selfConditioning"]),
-            # Which q(x_t | x_0) the model was trained with: the engine centres its sampler on the absorbing
-            # vector for "official" (docs/model-format.md).
-            "forwardProcess": d.get("forwardProcess", "replace-before-noise"),
-        },
-        "files": {
-            "denoiser": "denoiser.onnx",
-            "rounding": "rounding.onnx",
-            "tokenizer": "tokenizer.json",
-            "tokenizerConfig": "tokenizer_config.json",
-        },
-        "model": {
-            "parameters": count_parameters(model),
-            "layers": cfg["model"]["layers"],
-            "width": cfg["model"]["width"],
-            "heads": cfg["model"]["heads"],
-            "targetPositions": model.target_positions,
-        },
-        "provenance": {
-            "data": [
-                {"name": x.get("name"), "task": x.get("task"), "pairs": x.get("pairs"), "licence": x.get("licence")}
-                for x in meta.get("data", [])
-            ],
-            "config": portable_config(cfg),
-            "trainingSteps": int(ck.get("step", 0)),
-            "tokensSeen": int(ck.get("tokensSeen", 0)),
-            "dtype": ck.get("dtype", "fp32"),
-            "lineage": [dict(e, package=portable_path(e.get("package"))) for e in ck.get("lineage") or []],
-            "device": ck.get("device", "none"),
-            "trainingSeconds": round(float(ck.get("trainingSeconds", 0.0)), 1),
-            "metrics": metrics,
-            "createdAt": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "note": note,
-        },
-    }
 
 
 def write_tokenizer(ck, data_dir, out_dir):
@@ -454,7 +92,7 @@ def export_package(ck, out_dir, fp16=False, name=None, description=None, note=No
         write_parity(model, cfg, ck["meta"], examples, out_dir, emb_stored)
     else:
         log("warning: no validation examples: parity/ not written")
-    man = manifest(
+    man = package_manifest(
         ck,
         model,
         name or cfg.get("name", "model"),
@@ -470,29 +108,18 @@ def export_package(ck, out_dir, fp16=False, name=None, description=None, note=No
 
 
 def random_init_checkpoint(config_path, data_dir, seed=0):
-    """A checkpoint-like dict of an untrained model, for engine development."""
+    """The weights.pt dict (ckpt.py) of an untrained model, for engine development."""
     cfg = load_config(config_path)
     data = PreparedData(data_dir)
     resolve_budget(cfg, data.meta)
     torch.manual_seed(seed)
     model = Denoiser.from_config(cfg, data.vocab_size, data.max_len)
     split = data.split("valid") if os.path.exists(os.path.join(data_dir, "valid.index.bin")) else data.split("train")
-    examples = [[e.tolist() for e in split.example(i)] for i in range(min(64, len(split)))]
     cfg["data"]["dir"] = data_dir
-    return {
-        "kind": "weights",
-        "ema": model.state_dict(),
-        "config": cfg,
-        "meta": data.meta,
-        "step": 0,
-        "tokensSeen": 0,
-        "trainingSeconds": 0.0,
-        "device": "none (untrained)",
-        "metrics": {},
-        "tokenizer": ckpt_io.read_tokenizer_files(data_dir),
-        "validExamples": examples,
-        "dataDir": os.path.abspath(data_dir),
-    }
+    examples = ckpt_io.example_rows(split)
+    return ckpt_io.weights_checkpoint(
+        model.state_dict(), cfg, data.meta, data_dir, examples, device="none (untrained)", metrics={}
+    )
 
 
 def main(argv=None):
@@ -522,9 +149,10 @@ def main(argv=None):
     elif a.checkpoint:
         path = a.checkpoint
         if os.path.isdir(path):  # a run folder: its EMA weights
-            found = [os.path.join(path, f) for f in ("weights.pt", "ckpt.pt") if os.path.exists(os.path.join(path, f))]
+            names = (ckpt_io.WEIGHTS_FILE, ckpt_io.FULL_FILE)
+            found = [os.path.join(path, f) for f in names if os.path.exists(os.path.join(path, f))]
             if not found:
-                ap.error(f"{path} is a folder without weights.pt or ckpt.pt")
+                ap.error(f"{path} is a folder without {' or '.join(names)}")
             path = found[0]
         if not os.path.isfile(path):
             ap.error(f"checkpoint {path} not found")

@@ -14,7 +14,9 @@ import os
 import numpy as np
 import torch
 
-from .export import FP16_SUFFIX, WEIGHT_ALIASES_KEY
+from .entry import log
+from .onnx_graphs import FP16_SUFFIX, WEIGHT_ALIASES_KEY
+from .raw_arrays import read_raw
 
 
 class PackageMismatch(ValueError):
@@ -42,15 +44,15 @@ def package_tensors(pkg_dir, manifest):
     for init in den.graph.initializer:
         name = init.name[: -len(FP16_SUFFIX)] if init.name.endswith(FP16_SUFFIX) else init.name
         by_name[name] = numpy_helper.to_array(init).astype(np.float32)
-    # Parameters the exporter merged into an equal-valued initializer (export.record_weight_aliases).
+    # Parameters the exporter merged into an equal-valued initializer (onnx_graphs.record_weight_aliases).
     meta = {p.key: p.value for p in den.metadata_props}
     for name, target in json.loads(meta.get(WEIGHT_ALIASES_KEY, "{}")).items():
         if target in by_name:
             by_name.setdefault(name, by_name[target])
     out = {name[len("model.") :]: a for name, a in by_name.items() if name.startswith("model.")}
     e = manifest["embedding"]
-    dtype = "<f2" if e["dtype"] == "float16" else "<f4"
-    emb = np.fromfile(os.path.join(pkg_dir, e["file"]), dtype=dtype).astype(np.float32)
+    emb = read_raw(os.path.join(pkg_dir, e["file"]), "float16" if e["dtype"] == "float16" else "float32")
+    emb = emb.astype(np.float32)
     V, d = int(e["vocabSize"]), int(e["dim"])
     if emb.size != (V + 1) * d:
         raise PackageMismatch(f"--init {pkg_dir}: {e['file']} holds {emb.size} values, expected {(V + 1) * d}")
@@ -116,6 +118,17 @@ def init_from_package(model, pkg_dir, cfg, vocab_size, data_dir):
         raise PackageMismatch(f"--init {pkg_dir}: tensor shapes differ (package vs config): {'; '.join(bad[:3])}")
     model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(stored[k])) for k in state})
     return manifest
+
+
+def start_from_package(model, pkg_dir, cfg, vocab_size, data_dir):
+    """`train --init`: the package's weights into `model`; returns the run's (lineage, tokens seen, training
+    seconds), which go on from the package's, so that the next package says what it cost in all."""
+    man = init_from_package(model, pkg_dir, cfg, vocab_size, data_dir)
+    prov = man.get("provenance") or {}
+    lineage = list(prov.get("lineage") or []) + [lineage_entry(pkg_dir, man)]
+    tokens_seen = int(prov.get("tokensSeen") or 0)
+    log(f"initialised from {pkg_dir} ({man.get('name')}, {tokens_seen / 1e6:.1f}M tokens seen)")
+    return lineage, tokens_seen, float(prov.get("trainingSeconds") or 0.0)
 
 
 def lineage_entry(pkg_dir, manifest):

@@ -16,9 +16,12 @@ Target positions ("targetPositions" in the config):
     position, so copying aligned words - most of what a paraphrase does - is easy to learn early.
 
 The tied token embedding (V x d) and the learned soft absorbing vector (d) live here too, because
-they are trained with the network, but they are not part of the exported denoiser graph.
+they are trained with the network, but they are not part of the exported denoiser graph. So do, as in
+nanoGPT's model, what follows from the network's shape alone: its optimizer's parameter groups and the
+FLOP count of a training step.
 """
 
+import inspect
 import math
 
 import torch
@@ -197,6 +200,46 @@ class Denoiser(nn.Module):
         for blk in self.blocks:
             h = blk(h)
         return self.output_down_proj(self.ln_f(h))
+
+    def configure_optimizer(self, weight_decay, lr, betas, device_type):
+        """AdamW; weight decay only on matrices of the network (never on embeddings, biases, LayerNorms)."""
+        decay, no_decay = [], []
+        for name, p in self.named_parameters():
+            if p.dim() >= 2 and not name.startswith(("word_emb", "pos_emb")):
+                decay.append(p)
+            else:
+                no_decay.append(p)
+        groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+        kw = {}
+        sig = inspect.signature(torch.optim.AdamW).parameters
+        if device_type == "cuda" and "fused" in sig:
+            kw["fused"] = True
+        elif "foreach" in sig:
+            kw["foreach"] = True  # one kernel per op over all tensors: much faster than the per-tensor loop
+        return torch.optim.AdamW(groups, lr=lr, betas=betas, **kw)
+
+    def linear_weights(self):
+        """Weights of the Linear layers that run at every position (the timestep MLP runs once per row)."""
+        return sum(
+            m.weight.numel()
+            for name, m in self.named_modules()
+            if isinstance(m, nn.Linear) and not name.startswith("time_mlp")
+        )
+
+    def step_flops(self, rows, length, target_tokens, linear=None):
+        """Approximate FLOPs of one training step (forward + backward = 3x forward, 2 FLOPs per MAC):
+        every Linear of the network on all rows x length positions, attention's two L x L products per layer,
+        and the rounding logits (d x V) on `target_tokens` (the target tokens, plus those the x0-CE term
+        scores). `linear`: self.linear_weights(), if already known (it walks every module)."""
+        if linear is None:
+            linear = self.linear_weights()
+        tokens = rows * length
+        fwd = (
+            2 * linear * tokens
+            + len(self.blocks) * 2 * 2 * rows * length * length * self.width
+            + 2 * self.dim * self.vocab_size * target_tokens
+        )
+        return 3 * fwd
 
 
 def count_parameters(model):

@@ -1,4 +1,4 @@
-"""Train a DiffuSeq-v2 denoiser (nanoGPT-style: one file, one loop).
+"""Train a DiffuSeq-v2 denoiser: the training loop, nanoGPT-style (one file, one loop).
 
     python3 -m diffuseq_trainer.train --config src/trainer/configs/tiny.json [--data DIR] [--out DIR]
         [--resume RUN/ckpt.pt|RUN/weights.pt] [--max-steps N] [--max-minutes M]
@@ -9,13 +9,15 @@ stdout carries only JSON-lines progress events (docs/CONTRACTS.md); everything e
 (final eval, checkpoint, "done") before M minutes of wall time have passed since start, so a long run can
 be done as a chain of time-limited commands with --resume RUN/ckpt.pt.
 SIGINT/SIGTERM: checkpoint, "checkpoint" event, exit code 130.
+
+What the loop stands on lives beside it: the network, its optimizer groups and FLOP count (model.py), the
+device and DDP ranks (devices.py), bf16 or fp32 (precision.py), the eval measures (validation.py), the
+checkpoint format (ckpt.py), the batches (data.py).
 """
 
 import argparse
 import collections
-import contextlib
 import copy
-import inspect
 import json
 import math
 import os
@@ -27,53 +29,24 @@ import traceback
 
 import numpy as np
 import torch
-import torch.distributed as dist
 
 from . import ckpt as ckpt_io
+from . import precision
 from .config import load_config, resolve_budget
-from .data import BatchStream, PreparedData, fixed_batches
-from .decode import validation_decode
+from .data import BatchStream, PreparedData
+from .devices import Place, allocator_in_use
 from .diffusion import DiffusionLoss
-from .entry import describe, wants_traceback
-from .init_package import init_from_package, lineage_entry
+from .entry import describe, log, wants_traceback
+from .init_package import start_from_package
 from .model import Denoiser, count_parameters
-from .probes import source_gain, source_probe_batches
 from .timesteps import make_sampler
+from .validation import Validation
 
 
 def emit(obj):
     """One JSON progress event on stdout (rank 0 only)."""
     if int(os.environ.get("RANK", "0")) == 0:
         print(json.dumps(obj), flush=True)
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def reference_blas_loaded():
-    """Debian's torch links libblas.so.3, which the alternatives system points at the reference BLAS
-    (.../blas/libblas.so.3) unless OpenBLAS is installed; look at what this process actually mapped."""
-    try:
-        with open("/proc/self/maps") as f:
-            return "/blas/libblas.so" in f.read()
-    except OSError:
-        return False
-
-
-def allocator_in_use():
-    """Which malloc this process runs on (the runner preloads tcmalloc where installed: glibc's malloc
-    returns every step's activations to the OS and faults them back in, ~25 % of a CPU step here)."""
-    try:
-        with open("/proc/self/maps") as f:
-            maps = f.read()
-    except OSError:
-        return "unknown"
-    if "tcmalloc" in maps:
-        return "tcmalloc"
-    if "jemalloc" in maps:
-        return "jemalloc"
-    return "glibc" + (" (tuned)" if "glibc.malloc" in os.environ.get("GLIBC_TUNABLES", "") else "")
 
 
 def lr_at(step, tc):
@@ -92,49 +65,12 @@ def lr_at(step, tc):
     raise ValueError(f"unknown train.decay {tc['decay']!r}")
 
 
-def make_optimizer(model, tc, device):
-    """AdamW; weight decay only on matrices of the network (never on embeddings, biases, LayerNorms)."""
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        if p.dim() >= 2 and not name.startswith(("word_emb", "pos_emb")):
-            decay.append(p)
-        else:
-            no_decay.append(p)
-    groups = [{"params": decay, "weight_decay": tc["weightDecay"]}, {"params": no_decay, "weight_decay": 0.0}]
-    kw = {}
-    sig = inspect.signature(torch.optim.AdamW).parameters
-    if device.type == "cuda" and "fused" in sig:
-        kw["fused"] = True
-    elif "foreach" in sig:
-        kw["foreach"] = True  # one kernel per op over all tensors: much faster than the per-tensor loop
-    return torch.optim.AdamW(groups, lr=tc["lr"], betas=(tc["beta1"], tc["beta2"]), **kw)
-
-
 class Trainer:
     def __init__(self, cfg, data_dir, out_dir, resume=None, device=None, init=None):
         self.cfg, self.tc = cfg, cfg["train"]
         self.out_dir, self.data_dir = out_dir, data_dir
-        self.world = int(os.environ.get("WORLD_SIZE", "1"))
-        self.rank = int(os.environ.get("RANK", "0"))
-        self.ddp = self.world > 1
-        if self.ddp:
-            local = int(os.environ.get("LOCAL_RANK", "0"))
-            dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
-            if torch.cuda.is_available():
-                torch.cuda.set_device(local)
-                device = device or f"cuda:{local}"
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        if self.device.type == "cpu":
-            torch.set_num_threads(self.tc["threads"] or os.cpu_count() or 1)
-            if reference_blas_loaded():
-                log(
-                    "note: torch runs on Debian's reference BLAS (~2 GFLOP/s): `apt-get install "
-                    "libopenblas0-pthread` makes CPU training 10-20x faster (src/trainer/python/README.md)"
-                )
-        else:
-            torch.backends.cuda.matmul.allow_tf32 = True
-            torch.backends.cudnn.allow_tf32 = True
-
+        p = self.place = Place(device, self.tc["threads"])
+        self.device, self.world, self.rank, self.ddp = p.device, p.world, p.rank, p.ddp
         seed = self.tc["seed"] + self.rank
         random.seed(seed)
         np.random.seed(seed)
@@ -144,19 +80,15 @@ class Trainer:
         resolve_budget(cfg, self.data.meta)
         self.model = Denoiser.from_config(cfg, self.data.vocab_size, self.data.max_len).to(self.device)
         self.lineage, self.last_flops = [], 0.0
-        self.linear_weights = linear_weights(self.model)  # constant: the FLOP count of every step uses it
+        self.linear_weights = self.model.linear_weights()  # constant: the FLOP count of every step uses it
         self.step, self.tokens_seen, self.train_seconds, self.metrics = 0, 0, 0.0, {}
         if init:
             if resume:
                 raise ValueError("--init starts a new run from a package; --resume continues a run: give one")
-            man = init_from_package(self.model, init, cfg, self.data.vocab_size, data_dir)
-            prov = man.get("provenance") or {}
-            # Fresh optimizer and LR schedule (step 0); the counts go on, so the new package says what it
-            # cost in all.
-            self.lineage = list(prov.get("lineage") or []) + [lineage_entry(init, man)]
-            self.tokens_seen = int(prov.get("tokensSeen") or 0)
-            self.train_seconds = float(prov.get("trainingSeconds") or 0.0)
-            log(f"initialised from {init} ({man.get('name')}, {self.tokens_seen / 1e6:.1f}M tokens seen)")
+            # Fresh optimizer and LR schedule (step 0); the counts go on.
+            self.lineage, self.tokens_seen, self.train_seconds = start_from_package(
+                self.model, init, cfg, self.data.vocab_size, data_dir
+            )
         self.ema = copy.deepcopy(self.model).eval()
         for p in self.ema.parameters():
             p.requires_grad_(False)
@@ -168,7 +100,9 @@ class Trainer:
         )
         # The validation loss stays DiffuSeq's (no x0-CE term), so runs with and without it compare.
         self.ema_loss = DiffusionLoss(self.ema, d["steps"], d["absorbingRate"], d["schedule"], **fp).to(self.device)
-        self.opt = make_optimizer(self.model, self.tc, self.device)
+        tc = self.tc
+        betas = (tc["beta1"], tc["beta2"])
+        self.opt = self.model.configure_optimizer(tc["weightDecay"], tc["lr"], betas, self.device.type)
         self.sampler = make_sampler(cfg, seed)
         self.stream = BatchStream(self.data, "train", self.tc["batchSize"], cfg, seed, self.tc["bucketPool"])
         self.sc_rng = np.random.default_rng(self.tc["seed"])  # same on all ranks
@@ -183,44 +117,22 @@ class Trainer:
             # Row lengths vary per batch: dynamo recompiles once with dynamic shapes, then keeps that
             # graph. The warm-up costs ~80-100 s on an H100 (dynamic=True measured no faster).
             self.train_mod = torch.compile(self.loss_mod)
-        if self.ddp:
-            from torch.nn.parallel import DistributedDataParallel as DDP
-
-            self.train_mod = DDP(self.train_mod, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        self.train_mod = self.place.wrap(self.train_mod)
         self.dtype, self.dtype_reason = self.choose_dtype()
         log(f"dtype: {self.dtype} ({self.dtype_reason})")
-        self.autocast = autocast_for(self.device.type, self.dtype)
-        self.valid = (
-            fixed_batches(self.data, "valid", cfg, self.tc["validBatchSize"], self.tc["validBatches"])
-            if len(self.data.split("valid"))
-            else []
-        )
-        self.source_probe = source_probe_batches(self.data, cfg, self.tc["validBatchSize"]) if self.valid else None
+        self.autocast = precision.autocast_for(self.device.type, self.dtype)
+        self.validation = Validation(self.data, cfg, self.device)
         self.ema_params = list(self.ema.parameters())
         self.params = list(self.model.parameters())
 
-    # ----- precision --------------------------------------------------------------------------------
     def choose_dtype(self):
-        """(dtype, reason). "auto" on the CPU times a few steps of each on a real batch (AMX makes bf16 ~4x
-        faster here; without AMX/AVX512-BF16 it can be slower), then restores every RNG it touched."""
-        asked = self.tc["dtype"]
-        if asked not in ("auto", "bf16", "fp32"):
-            raise ValueError(f'train.dtype must be "auto", "bf16" or "fp32", not {asked!r}')
-        if asked in ("bf16", "fp32"):
-            return asked, "set by train.dtype"
-        if self.device.type == "cuda":
-            return "bf16", "auto on CUDA"
-        if not cpu_bf16_supported():
-            return "fp32", "auto: this torch has no bf16 autocast on the CPU"
-        ids, mask = self.stream.make_batch(self.next_idx)
-        rng = torch.get_rng_state()
-        timings = {
-            d: time_steps(self.loss_mod, ids, mask, autocast_for("cpu", d), self.cfg["diffusion"]["steps"])
-            for d in ("fp32", "bf16")
-        }
-        torch.set_rng_state(rng)
-        self.model.zero_grad(set_to_none=True)
-        return pick_dtype(timings)
+        """(dtype, reason): precision.choose_dtype, timing "auto" on the run's own next batch."""
+
+        def time_both():
+            ids, mask = self.stream.make_batch(self.next_idx)
+            return precision.time_both_dtypes(self.loss_mod, ids, mask, self.cfg["diffusion"]["steps"])
+
+        return precision.choose_dtype(self.tc["dtype"], self.device.type, time_both)
 
     # ----- one step ---------------------------------------------------------------------------------
     def train_step(self):
@@ -250,8 +162,8 @@ class Trainer:
         scored = int(mask.sum())
         if self.loss_mod.x0_ce_weight > 0:  # the x0-CE term's logits, on its low-t rows
             scored += int(mask[t < self.loss_mod.x0_ce_max_t].sum())
-        self.last_flops = self.world * step_flops(
-            self.model, ids.shape[0], ids.shape[1], scored, linear=self.linear_weights
+        self.last_flops = self.world * self.model.step_flops(
+            ids.shape[0], ids.shape[1], scored, linear=self.linear_weights
         )
         parts = {k: float(v.detach().float().mean()) for k, v in terms.items()}
         return parts, lr, ntok
@@ -264,208 +176,55 @@ class Trainer:
         torch._foreach_add_(self.ema_params, self.params, alpha=1.0 - decay)
 
     def update_sampler(self, t, losses):
-        if self.ddp:
-            ts = [torch.zeros_like(t) for _ in range(self.world)]
-            ls = [torch.zeros_like(losses) for _ in range(self.world)]
-            dist.all_gather(ts, t)
-            dist.all_gather(ls, losses)
-            t, losses = torch.cat(ts), torch.cat(ls)
+        t, losses = self.place.gather(t, losses)
         self.sampler.update(t.cpu().numpy(), losses.float().cpu().numpy())
 
-    # ----- evaluation -------------------------------------------------------------------------------
-    @torch.no_grad()
     def evaluate(self):
-        """Held-out loss of the EMA weights (fixed rows, noise and timesteps) and a small BLEU decode."""
-        out = {}
-        if not self.valid:
-            return out
-        self.ema.eval()
-        T = self.cfg["diffusion"]["steps"]
-        gen = torch.Generator(device=self.device).manual_seed(1234)
-        total, n = 0.0, 0
-        for ids, mask in self.valid:
-            ids, mask = ids.to(self.device), mask.to(self.device)
-            t = torch.linspace(0, T - 1, ids.shape[0], device=self.device).round().long()
-            with self.autocast():
-                terms = self.ema_loss(ids, mask, t, False, generator=gen)
-            total += float(terms["loss"].float().sum())
-            n += ids.shape[0]
-        out["validLoss"] = total / n
-        if self.source_probe:
-            out["sourceGain"] = source_gain(self.ema_loss, *self.source_probe, T, self.device, self.autocast)
-        k = self.tc["bleuExamples"]
-        if k > 0:
-            split = self.data.split("valid")
-            examples = [split.example(i) for i in range(min(k, len(split)))]
-            tb = self.cfg["lengths"]["targetBudget"]
-            dec = validation_decode(
-                self.ema,
-                examples,
-                self.data.pad,
-                self.data.sep,
-                self.data.max_target,
-                tb["ratio"],
-                tb["extra"],
-                T,
-                steps=self.tc["bleuSteps"],
-                device=self.device,
-                autocast=self.autocast,
-                forward_process=self.cfg["diffusion"]["forwardProcess"],
-            )
-            out["validBleu"], out["validUnchanged"] = dec["bleu"], dec["unchanged"]
-        return out
+        """The held-out measures of the EMA weights (validation.py), kept for the checkpoint: the "eval" event."""
+        measures = self.validation(self.ema, self.ema_loss, self.autocast)
+        self.metrics = dict(measures, step=self.step)
+        return {"event": "eval", "step": self.step, **measures}
 
-    # ----- checkpoints ------------------------------------------------------------------------------
+    # ----- checkpoints (the format: ckpt.py) ----------------------------------------------------------
     def weights_dict(self):
-        split = self.data.split("valid")
-        examples = [[e.tolist() for e in split.example(i)] for i in range(min(64, len(split)))]
-        return {
-            "kind": "weights",
-            "ema": self.ema.state_dict(),
-            "config": self.cfg,
-            "meta": self.data.meta,
-            "dataDir": os.path.abspath(self.data_dir),
-            "step": self.step,
-            "tokensSeen": self.tokens_seen,
-            "trainingSeconds": self.train_seconds,
-            "device": self.device_name(),
-            "metrics": self.metrics,
-            "dtype": self.dtype,
-            "lineage": self.lineage,
-            "tokenizer": ckpt_io.read_tokenizer_files(self.data_dir),
-            "validExamples": examples,
-        }
-
-    def device_name(self):
-        if self.device.type == "cuda":
-            return f"cuda ({torch.cuda.get_device_name(self.device)}) x{self.world}"
-        return "cpu"
+        return ckpt_io.weights_checkpoint(
+            self.ema.state_dict(),
+            self.cfg,
+            self.data.meta,
+            self.data_dir,
+            ckpt_io.example_rows(self.data.split("valid")),
+            step=self.step,
+            tokens_seen=self.tokens_seen,
+            training_seconds=self.train_seconds,
+            device=self.place.name(),
+            metrics=self.metrics,
+            dtype=self.dtype,
+            lineage=self.lineage,
+        )
 
     def save(self):
         """Write RUN/weights.pt and RUN/ckpt.pt (rank 0); returns the ckpt.pt path."""
-        path = os.path.join(self.out_dir, "ckpt.pt")
+        path = os.path.join(self.out_dir, ckpt_io.FULL_FILE)
         if self.rank == 0:
             w = self.weights_dict()
-            ckpt_io.atomic_save(w, os.path.join(self.out_dir, "weights.pt"))
-            if self.tc.get("keepSnapshots"):
-                ckpt_io.atomic_save(w, os.path.join(self.out_dir, "snapshots", f"step-{self.step}.pt"))
-            full = dict(
-                w,
-                kind="full",
-                model=self.model.state_dict(),
-                optimizer=self.opt.state_dict(),
-                sampler=self.sampler.state_dict(),
-                stream=self.stream.state_dict(),
-                nextIndices=self.next_idx.tolist(),
-                rng=self.rng_state(),
-            )
-            ckpt_io.atomic_save(full, path)
-        if self.ddp:
-            dist.barrier()
+            parts = (self.model, self.opt, self.sampler, self.stream, self.next_idx, self.sc_rng)
+            snapshot = self.step if self.tc.get("keepSnapshots") else None
+            ckpt_io.write_run(self.out_dir, w, ckpt_io.full_checkpoint(w, *parts), snapshot_step=snapshot)
+        self.place.barrier()
         return path
 
-    def rng_state(self):
-        st = {
-            "torch": torch.get_rng_state(),
-            "python": random.getstate(),
-            "numpy": np.random.get_state(),
-            "selfCond": self.sc_rng.bit_generator.state,
-        }
-        if torch.cuda.is_available():
-            st["cuda"] = torch.cuda.get_rng_state_all()
-        return st
-
     def load(self, path):
-        ck = ckpt_io.load(path)
-        if int(ck["meta"]["vocabSize"]) != self.data.vocab_size:
-            raise ValueError(
-                f"{path} was trained with vocabSize {ck['meta']['vocabSize']}, the data has {self.data.vocab_size}"
-            )
+        ck = ckpt_io.load(path, vocab_size=self.data.vocab_size)
         self.ema.load_state_dict(ck["ema"])
         self.model.load_state_dict(ck.get("model", ck["ema"]))
         self.step, self.tokens_seen = int(ck["step"]), int(ck["tokensSeen"])
         self.train_seconds, self.metrics = float(ck["trainingSeconds"]), dict(ck.get("metrics", {}))
         self.lineage = list(ck.get("lineage", []))
         if ck.get("kind") == "full":
-            self.opt.load_state_dict(ck["optimizer"])
-            self.sampler.load_state_dict(ck["sampler"])
-            self.stream.load_state_dict(ck["stream"])
-            self.next_idx = np.asarray(ck["nextIndices"], dtype=np.int64)
-            rng = ck["rng"]
-            torch.set_rng_state(rng["torch"])
-            random.setstate(rng["python"])
-            np.random.set_state(rng["numpy"])
-            self.sc_rng.bit_generator.state = rng["selfCond"]
-            if "cuda" in rng and torch.cuda.is_available() and len(rng["cuda"]) == torch.cuda.device_count():
-                torch.cuda.set_rng_state_all(rng["cuda"])
+            self.next_idx = ckpt_io.restore_full_state(ck, self.opt, self.sampler, self.stream, self.sc_rng)
         else:
             log(f"resuming from weights only ({path}): fresh optimizer and timestep sampler")
         log(f"resumed at step {self.step} from {path}")
-
-
-def autocast_for(device_type, dtype):
-    """A context factory: bf16 autocast on this device type, or nothing for fp32."""
-    if dtype == "bf16":
-        return lambda: torch.autocast(device_type, dtype=torch.bfloat16)
-    return contextlib.nullcontext
-
-
-def cpu_bf16_supported():
-    try:
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            return torch.ones(2, 2) @ torch.ones(2, 2) is not None
-    except (RuntimeError, TypeError, AttributeError):
-        return False
-
-
-def time_steps(loss_mod, ids, mask, autocast, num_timesteps, steps=3):
-    """Median seconds of forward+backward on one batch (after one warm-up step); no optimizer step."""
-    gen = torch.Generator().manual_seed(0)
-    t = torch.randint(0, num_timesteps, (ids.shape[0],), generator=gen)
-    times = []
-    for i in range(steps + 1):
-        t0 = time.perf_counter()
-        with autocast():
-            loss = loss_mod(ids, mask, t, False)["loss"].mean()
-        loss.backward()
-        if i:
-            times.append(time.perf_counter() - t0)
-    loss_mod.zero_grad(set_to_none=True)
-    return float(np.median(times))
-
-
-def pick_dtype(timings, margin=0.9):
-    """bf16 only when it is clearly faster (by more than 1 - margin): its rounding costs a little quality,
-    so a tie keeps fp32. timings: {"fp32": s, "bf16": s} per step."""
-    fp32, bf16 = timings["fp32"], timings["bf16"]
-    why = f"auto: timed fp32 {fp32 * 1e3:.0f} ms, bf16 {bf16 * 1e3:.0f} ms per step"
-    return ("bf16" if bf16 < margin * fp32 else "fp32"), why
-
-
-def linear_weights(model):
-    """Weights of the Linear layers that run at every position (the timestep MLP runs once per row)."""
-    return sum(
-        m.weight.numel()
-        for name, m in model.named_modules()
-        if isinstance(m, torch.nn.Linear) and not name.startswith("time_mlp")
-    )
-
-
-def step_flops(model, rows, length, target_tokens, linear=None):
-    """Approximate FLOPs of one training step (forward + backward = 3x forward, 2 FLOPs per MAC):
-    every Linear of the network on all rows x length positions, attention's two L x L products per layer,
-    and the rounding logits (d x V) on `target_tokens` (the target tokens, plus those the x0-CE term
-    scores). `linear`: linear_weights(model), if already known."""
-    width, layers, dim = model.width, len(model.blocks), model.dim
-    if linear is None:
-        linear = linear_weights(model)
-    tokens = rows * length
-    fwd = (
-        2 * linear * tokens
-        + layers * 2 * 2 * rows * length * length * width
-        + 2 * dim * model.vocab_size * target_tokens
-    )
-    return 3 * fwd
 
 
 class StopFlag:
@@ -479,15 +238,6 @@ class StopFlag:
     def _handler(self, signum, frame):
         log(f"signal {signum}: checkpointing and stopping")
         self.signalled = True
-
-
-def agree(flag, trainer):
-    """Under DDP every rank must stop at the same step: any rank's flag stops all."""
-    if not trainer.ddp:
-        return flag
-    v = torch.tensor([1.0 if flag else 0.0], device=trainer.device)
-    dist.all_reduce(v, op=dist.ReduceOp.MAX)
-    return bool(v.item() > 0)
 
 
 def run(trainer, max_minutes=None):
@@ -545,8 +295,7 @@ def run(trainer, max_minutes=None):
             )
             acc, acc_n, acc_tok, acc_flops, t_log = {}, 0, 0, 0.0, time.time()
         if tc["evalEvery"] and s % tc["evalEvery"] == 0 and s < tc["steps"]:
-            trainer.metrics = dict(trainer.evaluate(), step=s)
-            emit({"event": "eval", "step": s, **{k: v for k, v in trainer.metrics.items() if k != "step"}})
+            emit(trainer.evaluate())
         if tc["checkpointEvery"] and s % tc["checkpointEvery"] == 0 and s < tc["steps"]:
             emit({"event": "checkpoint", "step": s, "path": trainer.save()})
         # Leave room for a few more steps plus the final eval and checkpoint (~15 s).
@@ -554,16 +303,15 @@ def run(trainer, max_minutes=None):
             bool(max_minutes)
             and time.time() - t_start + 3 * (float(np.median(recent)) if recent else 0.0) + 15 > max_minutes * 60
         )
-        if agree(stop.signalled, trainer):
+        if trainer.place.agree(stop.signalled):
             reason = "signal"
             break
-        if agree(out_of_time, trainer):
+        if trainer.place.agree(out_of_time):
             reason = "time"
             log(f"--max-minutes {max_minutes} reached at step {s}")
             break
     if reason != "signal":
-        trainer.metrics = dict(trainer.evaluate(), step=trainer.step)
-        emit({"event": "eval", "step": trainer.step, **{k: v for k, v in trainer.metrics.items() if k != "step"}})
+        emit(trainer.evaluate())
     path = trainer.save()
     emit({"event": "checkpoint", "step": trainer.step, "path": path})
     if reason == "signal":
@@ -611,11 +359,11 @@ def refuse_existing_run(out_dir, resume, overwrite):
     """A new run must not silently replace the checkpoint of another one (a step-140 ckpt.pt became a step-30 one)."""
     if resume or overwrite:
         return
-    found = [f for f in ("ckpt.pt", "weights.pt") if os.path.exists(os.path.join(out_dir, f))]
+    found = [f for f in (ckpt_io.FULL_FILE, ckpt_io.WEIGHTS_FILE) if os.path.exists(os.path.join(out_dir, f))]
     if found:
         raise ValueError(
             f"run folder {out_dir} already holds a checkpoint ({found[0]}): continue it with --resume "
-            f"{os.path.join(out_dir, 'ckpt.pt')}, replace it with --overwrite, or pick another --out"
+            f"{os.path.join(out_dir, ckpt_io.FULL_FILE)}, replace it with --overwrite, or pick another --out"
         )
 
 
@@ -643,8 +391,8 @@ def main(argv=None):
         emit({"event": "error", "message": describe(e)})
         rc = 1
     finally:
-        if trainer is not None and trainer.ddp and dist.is_initialized():
-            dist.destroy_process_group()
+        if trainer is not None:
+            trainer.place.close()
     return rc
 
 

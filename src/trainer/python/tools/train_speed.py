@@ -20,7 +20,9 @@ import tempfile
 import time
 
 from diffuseq_trainer.config import load_config
-from diffuseq_trainer.train import Trainer, allocator_in_use, autocast_for, time_steps
+from diffuseq_trainer.devices import allocator_in_use
+from diffuseq_trainer.precision import autocast_for, time_steps
+from diffuseq_trainer.train import Trainer
 
 
 def main():
