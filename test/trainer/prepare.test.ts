@@ -7,6 +7,8 @@ import { Tokenizer } from 'tokenizers';
 import { LICENCES, UNKNOWN_LICENCE, prepare, readMeta, readSplit, targetBudget, trainTokenizer } from '../../src/trainer/prepare';
 import { UserError } from '../../src/common/commandLine';
 import { lengthStats } from '../../src/trainer/prepare/report';
+import { defaultDataDir } from '../../src/common/defaultDirs';
+import { isCI } from '../../src/trainer/pythonTests';
 
 const WORDS = (
   'the a an of to in on for with what how why is are can do does which best way learn good better make people ' +
@@ -82,6 +84,20 @@ describe('trainer/prepare', function () {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   let meta: ReturnType<typeof readMeta>;
+  it('knows the licence of every dataset in the data folder (a new set must not ship as "unknown")', function () {
+    const dataDir = path.resolve(defaultDataDir(path.join(__dirname, '..', '..', '..')));
+    if (!fs.existsSync(dataDir)) {
+      if (isCI()) throw new Error(`the data folder ${dataDir} is missing (CI=true)`);
+      this.skip();
+    }
+    const sets = fs.readdirSync(dataDir).filter((n) => fs.existsSync(path.join(dataDir, n, 'train.jsonl')));
+    assert.ok(sets.length >= 5, `datasets under ${dataDir}: ${sets.join(', ')}`);
+    assert.deepEqual(
+      sets.filter((n) => !LICENCES[n]),
+      [],
+    );
+  });
+
   it('prepares two datasets with their tasks into one folder', async () => {
     const logs: string[] = [];
     const res = await prepare({

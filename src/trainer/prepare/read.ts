@@ -17,6 +17,13 @@ export const LICENCES: Record<string, string> = {
   turkcorpus: 'GPL-3.0',
   onestop: 'CC BY-SA 4.0',
   mrpc: 'Microsoft Research Paraphrase Corpus licence, research use',
+  // The declarative (prose) paraphrase sets: terms as the data folder's README records them.
+  wmt: 'WMT news test sets, research use (texts © their publishers)',
+  parasci: 'ParaSCI (ACL Anthology / arXiv sentences), research use',
+  captions: 'Flickr30k / Flickr8k captions, non-commercial research use',
+  coco: 'MS-COCO captions, CC BY 4.0',
+  stsb: "STS Benchmark: scores CC BY-SA 4.0, texts under their sources' terms, research use",
+  sick: 'SICK, CC BY-NC-SA 3.0 (non-commercial)',
 };
 export const UNKNOWN_LICENCE = 'unknown, see source';
 
