@@ -9,7 +9,9 @@ import type { CommentBlock } from '../engine/commentBlock';
 import { BLANK_CANDIDATE_MESSAGE, confirmApplied, decideApplyAll, refuseBlank } from './applyGuard';
 import { commentSpan, engineInput, restoreResult } from './commentSelection';
 import { AbortError, isAbortError } from '../engine/errors';
-import { EngineClient, EngineCrashedError, HostLoadOptions, ModelInfo } from './engineClient';
+import type { EngineClient } from './engineClient';
+import { EngineCrashedError } from './engineErrors';
+import type { ModelInfo } from './engineProtocol';
 import { Log } from './log';
 import { CandidatesPanel } from './panel';
 import { runProgress } from './panelState';
@@ -540,5 +542,3 @@ export function targetsFromSelections(editor: vscode.TextEditor): RewriteTarget[
     .sort((a, b) => a.start.compareTo(b.start))
     .map((r) => makeTarget(editor.document, r));
 }
-
-export type { HostLoadOptions };
