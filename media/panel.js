@@ -1,65 +1,87 @@
 // @ts-check
 /* DiffuSeq candidates panel (webview). Renders the PanelState the extension sends
  * (src/extension/panelState.ts) and keeps a copy with setState so a hidden panel comes back as it was.
- * Text is only ever set with textContent: candidate text never becomes markup. */
+ * Text is only ever set with textContent: candidate text never becomes markup.
+ * Type-checked by `tsc -p media/jsconfig.json` (in `npm run lint`) against the extension's own types. */
+/** @typedef {import('../src/extension/panelState').PanelState} PanelState */
+/** @typedef {import('../src/extension/panelState').PanelItem} PanelItem */
+/** @typedef {import('../src/extension/panelState').PanelMix} PanelMix */
+/** @typedef {import('../src/extension/wordDiff').DiffPart} DiffPart */
+/** @typedef {import('../src/extension/panelMessages').WebviewRequest} WebviewRequest */
+/** @typedef {import('../src/extension/panelMessages').PanelStateMessage} PanelStateMessage */
 (function () {
-  // @ts-expect-error acquireVsCodeApi is injected by VS Code (no type for it here)
+  /** @type {import('vscode-webview').WebviewApi<PanelState>} */
   const vscode = acquireVsCodeApi();
+  /** Every message to the extension goes through here, so that each is a WebviewRequest. */
+  const post = (/** @type {WebviewRequest} */ m) => vscode.postMessage(m);
 
-  /** @type {any} */
+  /** @type {PanelState | undefined} */
   let state = vscode.getState() || undefined;
 
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
-  const el = (/** @type {string} */ tag, /** @type {string=} */ cls, /** @type {string=} */ text) => {
+  /**
+   * @param {string} tag
+   * @param {string} [cls]
+   * @param {string} [text]
+   */
+  const el = (tag, cls, text) => {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text !== undefined) e.textContent = text;
     return e;
   };
 
+  /** @type {Record<PanelState['task'], string>} */
   const TASK_TITLE = { paraphrase: 'Paraphrase', simplify: 'Simplify' };
 
-  /** Candidate indices in display order (the MBR choice first; see panelState.ts displayOrder). */
-  function order(/** @type {any} */ it) {
-    return Array.isArray(it.order) && it.order.length === it.candidates.length
-      ? it.order
-      : it.candidates.map((/** @type {any} */ _c, /** @type {number} */ k) => k);
+  /**
+   * Candidate indices in display order (the MBR choice first; see panelState.ts displayOrder).
+   * @param {PanelItem} it
+   * @returns {number[]}
+   */
+  function order(it) {
+    return Array.isArray(it.order) && it.order.length === it.candidates.length ? it.order : it.candidates.map((_c, k) => k);
   }
 
   function positions() {
     /** @type {Array<{item:number,candidate:number}>} */
     const out = [];
     if (!state) return out;
-    state.items.forEach((/** @type {any} */ it, /** @type {number} */ i) => order(it).forEach((c) => out.push({ item: i, candidate: c })));
+    state.items.forEach((it, i) => order(it).forEach((c) => out.push({ item: i, candidate: c })));
     return out;
   }
 
-  function setFocus(/** @type {number} */ item, /** @type {number} */ candidate, /** @type {boolean} */ post) {
+  function setFocus(/** @type {number} */ item, /** @type {number} */ candidate, /** @type {boolean} */ tell) {
     if (!state) return;
     const it = state.items[item];
     if (!it || candidate < 0 || candidate >= it.candidates.length) return;
     state = { ...state, focus: { item, candidate } };
     vscode.setState(state);
     updateFocus(true);
-    if (post) vscode.postMessage({ type: 'focus', item, candidate });
+    if (tell) post({ type: 'focus', item, candidate });
   }
 
   function move(/** @type {number} */ delta) {
     const all = positions();
     if (!all.length || !state) return;
-    let at = all.findIndex((p) => p.item === state.focus.item && p.candidate === state.focus.candidate);
+    const focus = state.focus;
+    let at = all.findIndex((p) => p.item === focus.item && p.candidate === focus.candidate);
     if (at < 0) at = 0;
     const next = all[Math.min(all.length - 1, Math.max(0, at + delta))];
     setFocus(next.item, next.candidate, true);
   }
 
-  function fmt(/** @type {number} */ x, /** @type {number=} */ digits) {
+  /**
+   * @param {number} x
+   * @param {number} [digits]
+   */
+  function fmt(x, digits) {
     return typeof x === 'number' && isFinite(x) ? x.toFixed(digits === undefined ? 3 : digits) : '–';
   }
 
   /** Whether chunk `hunk` of candidate `candidate` is in the item's mix. */
-  function isPicked(/** @type {any} */ it, /** @type {number} */ candidate, /** @type {number} */ hunk) {
-    return !!(it.mix && it.mix.picks.some((/** @type {any} */ p) => p.candidate === candidate && p.hunk === hunk));
+  function isPicked(/** @type {PanelItem} */ it, /** @type {number} */ candidate, /** @type {number} */ hunk) {
+    return !!(it.mix && it.mix.picks.some((p) => p.candidate === candidate && p.hunk === hunk));
   }
 
   /** Takes chunk `hunk` of a candidate into the item's mix, or back out of it (panelState.ts 'toggleChunk'). */
@@ -67,14 +89,19 @@
     if (!state || state.status !== 'done') return;
     const c = state.items[item] && state.items[item].candidates[candidate];
     if (!c || !Array.isArray(c.hunks) || hunk < 0 || hunk >= c.hunks.length) return;
-    vscode.postMessage({ type: 'toggleChunk', item, candidate, hunk });
+    post({ type: 'toggleChunk', item, candidate, hunk });
   }
 
   /**
    * The word diff; each changed run (removed and/or added words between unchanged ones) is one chunk: a toggle that
    * takes that change alone into the mix (click, or its number key while the candidate is focused).
    */
-  function renderDiff(/** @type {any[]} */ parts, /** @type {number} */ item, /** @type {number} */ candidate, /** @type {any} */ it) {
+  function renderDiff(
+    /** @type {DiffPart[]} */ parts,
+    /** @type {number} */ item,
+    /** @type {number} */ candidate,
+    /** @type {PanelItem} */ it,
+  ) {
     const p = el('p', 'diff');
     /** @type {HTMLElement} */
     let into = p;
@@ -120,40 +147,37 @@
     return p;
   }
 
-  /** The mix of accepted chunks for one selection: its text, Apply mix and Clear. */
-  function renderMix(/** @type {any} */ it, /** @type {number} */ i) {
+  /** The mix of accepted chunks for one selection: its text, Apply mix and Clear (called only while it has one). */
+  function renderMix(/** @type {PanelItem} */ it, /** @type {number} */ i) {
+    const mix = /** @type {PanelMix} */ (it.mix);
     const box = el('div', 'mix' + (it.appliedMix ? ' applied' : ''));
-    box.setAttribute('aria-label', `Mix of ${it.mix.picks.length} accepted change(s)`);
+    box.setAttribute('aria-label', `Mix of ${mix.picks.length} accepted change(s)`);
     const head = el('div', 'cand-head');
     head.appendChild(el('span', 'rank', 'Mix'));
     head.appendChild(
-      el(
-        'span',
-        'score',
-        `${it.mix.picks.length} change(s) from ${new Set(it.mix.picks.map((/** @type {any} */ p) => p.candidate)).size} candidate(s)`,
-      ),
+      el('span', 'score', `${mix.picks.length} change(s) from ${new Set(mix.picks.map((p) => p.candidate)).size} candidate(s)`),
     );
     if (it.appliedMix) head.appendChild(el('span', 'badge applied-badge', 'Applied'));
     const actions = el('span', 'actions');
     const apply = /** @type {HTMLButtonElement} */ (el('button', 'apply-mix', 'Apply mix'));
     apply.type = 'button';
     apply.title = 'Write the mix into the editor as one edit (Shift+Enter)';
-    apply.addEventListener('click', () => vscode.postMessage({ type: 'applyMix', item: i }));
+    apply.addEventListener('click', () => post({ type: 'applyMix', item: i }));
     const clear = /** @type {HTMLButtonElement} */ (el('button', 'clear-mix secondary', 'Clear'));
     clear.type = 'button';
-    clear.addEventListener('click', () => vscode.postMessage({ type: 'clearMix', item: i }));
+    clear.addEventListener('click', () => post({ type: 'clearMix', item: i }));
     actions.appendChild(apply);
     actions.appendChild(clear);
     head.appendChild(actions);
     box.appendChild(head);
-    box.appendChild(el('p', 'mix-text', it.mix.text));
+    box.appendChild(el('p', 'mix-text', mix.text));
     return box;
   }
 
   function render() {
     const items = $('items');
     items.textContent = '';
-    const running = state && state.status === 'running';
+    const running = !!state && state.status === 'running';
     $('title').textContent = state
       ? `${TASK_TITLE[/** @type {'paraphrase'|'simplify'} */ (state.task)] || state.task} · ${state.documentName}`
       : 'DiffuSeq';
@@ -192,10 +216,10 @@
 
     if (!state) return;
     const many = state.items.length > 1;
-    state.items.forEach((/** @type {any} */ it, /** @type {number} */ i) => {
+    state.items.forEach((it, i, all) => {
       const sec = el('section', 'item');
-      sec.setAttribute('aria-label', many ? `Selection ${i + 1} of ${state.items.length}` : 'Selection');
-      if (many) sec.appendChild(el('h2', 'item-title', `Selection ${i + 1} of ${state.items.length}`));
+      sec.setAttribute('aria-label', many ? `Selection ${i + 1} of ${all.length}` : 'Selection');
+      if (many) sec.appendChild(el('h2', 'item-title', `Selection ${i + 1} of ${all.length}`));
       const orig = el('blockquote', 'original');
       orig.appendChild(el('span', 'label', 'Original'));
       orig.appendChild(el('span', 'text', it.original));
@@ -220,7 +244,7 @@
         list.setAttribute('role', 'listbox');
         list.setAttribute('aria-label', many ? `Candidates for selection ${i + 1}` : 'Candidates');
         list.tabIndex = 0;
-        order(it).forEach((/** @type {number} */ k, /** @type {number} */ rank) => {
+        order(it).forEach((k, rank) => {
           const c = it.candidates[k];
           const li = el('li', 'candidate');
           li.id = `c-${i}-${k}`;
@@ -251,7 +275,7 @@
           apply.addEventListener('click', (ev) => {
             ev.stopPropagation();
             setFocus(i, k, true);
-            vscode.postMessage({ type: 'apply', item: i, candidate: k });
+            post({ type: 'apply', item: i, candidate: k });
           });
           const copy = /** @type {HTMLButtonElement} */ (el('button', 'copy secondary', 'Copy'));
           copy.type = 'button';
@@ -259,7 +283,7 @@
           copy.setAttribute('aria-label', `Copy candidate ${rank + 1}`);
           copy.addEventListener('click', (ev) => {
             ev.stopPropagation();
-            vscode.postMessage({ type: 'copy', item: i, candidate: k });
+            post({ type: 'copy', item: i, candidate: k });
           });
           actions.appendChild(apply);
           actions.appendChild(copy);
@@ -267,11 +291,11 @@
           li.appendChild(head);
           li.appendChild(renderDiff(c.diff, i, k, it));
           li.addEventListener('click', () => setFocus(i, k, true));
-          li.addEventListener('dblclick', () => vscode.postMessage({ type: 'apply', item: i, candidate: k }));
+          li.addEventListener('dblclick', () => post({ type: 'apply', item: i, candidate: k }));
           list.appendChild(li);
         });
         list.addEventListener('focus', () => {
-          if (state.focus.item !== i) setFocus(i, Math.max(0, it.mbrIndex), true);
+          if (state && state.focus.item !== i) setFocus(i, Math.max(0, it.mbrIndex), true);
         });
         sec.appendChild(list);
         if (it.mix) sec.appendChild(renderMix(it, i));
@@ -326,11 +350,10 @@
         if (onButton || !state || state.status !== 'done') return;
         e.preventDefault();
         if (e.shiftKey) {
-          if (state.items[state.focus.item] && state.items[state.focus.item].mix)
-            vscode.postMessage({ type: 'applyMix', item: state.focus.item });
+          if (state.items[state.focus.item] && state.items[state.focus.item].mix) post({ type: 'applyMix', item: state.focus.item });
           return;
         }
-        vscode.postMessage({ type: 'apply', item: state.focus.item, candidate: state.focus.candidate });
+        post({ type: 'apply', item: state.focus.item, candidate: state.focus.candidate });
         return;
       case '1':
       case '2':
@@ -347,17 +370,18 @@
         return;
       case 'Escape':
         e.preventDefault();
-        vscode.postMessage({ type: 'close' });
+        post({ type: 'close' });
         return;
     }
   });
 
-  $('regenerate').addEventListener('click', () => vscode.postMessage({ type: 'regenerate' }));
-  $('more-steps').addEventListener('click', () => vscode.postMessage({ type: 'moreSteps' }));
-  $('rerun').addEventListener('click', () => vscode.postMessage({ type: 'rerun' }));
-  $('cancel').addEventListener('click', () => vscode.postMessage({ type: 'cancel' }));
+  $('regenerate').addEventListener('click', () => post({ type: 'regenerate' }));
+  $('more-steps').addEventListener('click', () => post({ type: 'moreSteps' }));
+  $('rerun').addEventListener('click', () => post({ type: 'rerun' }));
+  $('cancel').addEventListener('click', () => post({ type: 'cancel' }));
 
   window.addEventListener('message', (event) => {
+    /** @type {Partial<PanelStateMessage> | null | undefined} */
     const m = event.data;
     if (!m || typeof m !== 'object') return;
     if (m.type === 'state') {
@@ -379,5 +403,5 @@
   });
 
   render();
-  vscode.postMessage({ type: 'ready' });
+  post({ type: 'ready' });
 })();

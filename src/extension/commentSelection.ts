@@ -1,7 +1,7 @@
 /**
  * A selection inside a comment block: the whole lines it touches, read as a comment of the document's language
  * (src/engine/commentBlock.ts), and the engine's candidates put back inside the comment's markers. Pure (no
- * vscode): rewrite.ts turns the line span into a range and calls these around the engine.
+ * vscode): rewriteTargets.ts turns the line span into a range, sampleSelections.ts calls these around the engine.
  */
 import { CommentBlock, commentProse, parseCommentBlock, restoreCommentProse } from '../engine/commentBlock';
 import type { RewriteResult } from '../engine/types';

@@ -11,7 +11,8 @@ import * as vscode from 'vscode';
 import type { Task } from '../engine/types';
 import { CycleState, cycleLabel, shownText, startCycle, stepCycle } from './cycleCandidates';
 import type { Log } from './log';
-import type { RewriteController, RewriteTarget, RunSpec } from './rewrite';
+import type { RewriteController, RunSpec } from './rewrite';
+import type { RewriteTarget } from './rewriteTargets';
 
 export const CYCLING_CONTEXT = 'diffuseq.cycling';
 

@@ -1,108 +1,22 @@
 /**
  * The engine runs in a child process (dist/engineHost.js, forked with an IPC channel) so that a native
- * crash in onnxruntime cannot take the extension host down. This file holds the message protocol and the
- * client side. No vscode import: the unit tests run it under plain node against a fake host.
- *
- * Protocol (one JSON object per IPC message):
- *   client → host  load {id, modelDir, options} | rewrite {id, text, options} | cancel {id} | shutdown
- *   host → client  ready {pid} | loaded {id, model} | progress {id, progress} | result {id, result}
- *                  | error {id, error} | log {message}
- * Every request gets exactly one `loaded`/`result` or one `error` with its id. A cancelled rewrite ends
- * with an `error` whose `error.cancelled` is true.
+ * crash in onnxruntime cannot take the extension host down. This file is the client side of the messages in
+ * engineProtocol.ts: it starts the process, sends requests and matches their answers, restarts the process after
+ * a crash and stops it when it stalls. No vscode import: the unit tests run it under plain node against a fake host.
  */
 import { ChildProcess, fork as nodeFork, ForkOptions } from 'node:child_process';
 import { AbortError } from '../engine/errors';
-import type { EngineLoadOptions, ExecutionProviderName, RewriteOptions, RewriteResult } from '../engine/types';
-
-export const PROTOCOL_VERSION = 1;
-
-export type HostLoadOptions = Pick<EngineLoadOptions, 'executionProvider' | 'threads'>;
-/** Everything of RewriteOptions that can cross a process boundary. */
-export type HostRewriteOptions = Omit<RewriteOptions, 'signal' | 'onProgress'>;
-
-export interface RewriteProgress {
-  segment: number;
-  segments: number;
-  step: number;
-  steps: number;
-}
-
-/** What the host reports about a loaded model package. */
-export interface ModelInfo {
-  dir: string;
-  name: string;
-  description: string;
-  executionProvider: ExecutionProviderName;
-  tasks: string[];
-  /** `provenance.note` of the manifest, when present (e.g. "CPU-trained placeholder"). */
-  note?: string;
-}
-
-export interface SerializedError {
-  name: string;
-  message: string;
-  stack?: string;
-  cancelled?: boolean;
-}
-
-export type ClientMessage =
-  | { type: 'load'; id: number; modelDir: string; options: HostLoadOptions }
-  | { type: 'rewrite'; id: number; text: string; options: HostRewriteOptions }
-  | { type: 'cancel'; id: number }
-  | { type: 'shutdown' };
-
-export type HostMessage =
-  | { type: 'ready'; pid: number; protocol: number }
-  | { type: 'loaded'; id: number; model: ModelInfo }
-  | { type: 'progress'; id: number; progress: RewriteProgress }
-  | { type: 'result'; id: number; result: RewriteResult }
-  | { type: 'error'; id: number; error: SerializedError }
-  | { type: 'log'; message: string };
-
-export function isHostMessage(m: unknown): m is HostMessage {
-  if (!m || typeof m !== 'object') return false;
-  const t = (m as { type?: unknown }).type;
-  return t === 'ready' || t === 'loaded' || t === 'progress' || t === 'result' || t === 'error' || t === 'log';
-}
-
-export function isClientMessage(m: unknown): m is ClientMessage {
-  if (!m || typeof m !== 'object') return false;
-  const t = (m as { type?: unknown }).type;
-  return t === 'load' || t === 'rewrite' || t === 'cancel' || t === 'shutdown';
-}
-
-export function serializeError(e: unknown, cancelled = false): SerializedError {
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack, cancelled: cancelled || undefined };
-  return { name: 'Error', message: String(e), cancelled: cancelled || undefined };
-}
-
-// A rewrite cancelled by its AbortSignal (or by the client's cancel) rejects with the engine's AbortError
-// (src/engine/errors.ts): one cancellation error across engine, host and extension.
-
-/** The engine process ended while requests were outstanding (or could not start). */
-export class EngineCrashedError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number | null,
-    readonly signal: NodeJS.Signals | null,
-    readonly stderrTail: string,
-  ) {
-    super(message);
-    this.name = 'EngineCrashedError';
-  }
-}
-
-/** An error the engine reported (bad package, bad input…). */
-export class EngineError extends Error {
-  constructor(
-    message: string,
-    readonly remoteName: string,
-    readonly remoteStack?: string,
-  ) {
-    super(message);
-    this.name = 'EngineError';
-  }
-}
+import type { RewriteResult } from '../engine/types';
+import { EngineCrashedError, EngineError } from './engineErrors';
+import {
+  ClientMessage,
+  HostLoadOptions,
+  HostMessage,
+  HostRewriteOptions,
+  isHostMessage,
+  ModelInfo,
+  RewriteProgress,
+} from './engineProtocol';
 
 export interface EngineClientOptions {
   /** Absolute path of the host script (dist/engineHost.js in the bundle). */

@@ -1,5 +1,5 @@
 /**
- * The engine host: the child process side of the protocol in engineClient.ts. Plain node, no vscode.
+ * The engine host: the child process side of the protocol in engineProtocol.ts. Plain node, no vscode.
  * `runHost` takes the message port and the engine loader as arguments so the unit tests can drive it
  * with a fake engine; engineHostMain.ts wires it to process IPC and the real engine (src/engine).
  *
@@ -7,7 +7,7 @@
  * of a queued rewrite answers at once; of the running one, it aborts the engine's AbortSignal.
  */
 import type { EngineLoadOptions, ExecutionProviderName, RewriteOptions, RewriteResult } from '../engine/types';
-import { ClientMessage, HostMessage, isClientMessage, ModelInfo, PROTOCOL_VERSION, serializeError } from './engineClient';
+import { ClientMessage, HostMessage, isClientMessage, ModelInfo, PROTOCOL_VERSION, serializeError } from './engineProtocol';
 
 /** The part of the engine (src/engine's RewriteEngine) the host uses. */
 export interface EngineLike {

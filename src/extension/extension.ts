@@ -11,19 +11,19 @@ import type { Task } from '../engine/types';
 import { CODE_ACTION_KIND, rewriteActionsFor } from './codeActions';
 import { CycleController } from './cycle';
 import type { CycleState } from './cycleCandidates';
-import { EngineClient, HostLoadOptions, ModelInfo } from './engineClient';
+import { EngineClient } from './engineClient';
+import type { HostLoadOptions, ModelInfo } from './engineProtocol';
 import { Log } from './log';
 import { pickModelPackage } from './modelPicker';
 import { listModelPackages, modelPathProblem, readManifestSummary, resolveActiveModel } from './models';
 import { CandidatesPanel } from './panel';
 import type { PanelState } from './panelState';
-import { INSTALL_LINE, ProbeResult } from '../trainer/pythonProbe';
 import { RewriteController, RunOutcome } from './rewrite';
 import { readSettings, Settings } from './settings';
-import { statusView } from './statusView';
-import { TrainingTaskProvider, TrainTaskDefinition } from './taskProvider';
-import { findCheckpoint, findExportedPackage, ResolvedTrain, TASK_TYPE } from './trainTasks';
-import { trainWizard } from './trainWizard';
+import { ModelStatusBar } from './statusBar';
+import { TrainingFlow } from './trainingFlow';
+import { TASK_TYPE } from './trainTasks';
+import { resolveSettingPath } from './workspacePath';
 
 const ACTIVE_MODEL_KEY = 'diffuseq.activeModel';
 
@@ -57,22 +57,18 @@ class DiffuSeqExtension implements vscode.Disposable {
   private client: EngineClient | undefined;
   private panel_: CandidatesPanel | undefined;
   readonly rewrite: RewriteController;
-  readonly tasks: TrainingTaskProvider;
+  readonly training: TrainingFlow;
   readonly cycle: CycleController;
-  private readonly status: vscode.StatusBarItem;
+  private readonly status: ModelStatusBar;
   private readonly disposables: vscode.Disposable[] = [];
   private busy = false;
   /** The last model load that failed (the status bar says so instead of naming the engine's previous model). */
   private loadError: { dir: string; message: string } | undefined;
   /** The diffuseq.modelPath value last warned about (once per value). */
   private warnedModelPath: string | undefined;
-  lastMissingPython: string | undefined;
-  lastTaskEnd: { action: 'train' | 'export'; out: string; code: number | null } | undefined;
 
   constructor(private readonly ctx: vscode.ExtensionContext) {
-    this.status = vscode.window.createStatusBarItem('diffuseq.status', vscode.StatusBarAlignment.Right, 100);
-    this.status.name = 'DiffuSeq model';
-    this.status.command = 'diffuseq.selectModel';
+    this.status = new ModelStatusBar();
     this.rewrite = new RewriteController({
       log: this.log,
       panel: () => this.panel(),
@@ -82,11 +78,11 @@ class DiffuSeqExtension implements vscode.Disposable {
     });
     this.disposables.push(this.rewrite);
     this.cycle = new CycleController(this.rewrite, this.log);
-    this.tasks = new TrainingTaskProvider({
+    this.training = new TrainingFlow({
       extensionPath: ctx.extensionPath,
       log: this.log,
-      onFinished: (def, resolved, code) => void this.onTaskFinished(def, resolved, code),
-      onMissingPython: (p) => void this.showMissingPython(p),
+      activeModelDir: () => this.activeModelDir(),
+      setActiveModel: (dir) => this.setActiveModel(dir),
     });
     this.updateStatus();
   }
@@ -126,10 +122,7 @@ class DiffuSeqExtension implements vscode.Disposable {
   }
 
   private resolveUserPath(p: string): string {
-    if (!p) return '';
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const s = p.replace(/\$\{workspaceFolder\}/g, root ?? '').replace(/^~(?=$|[\\/])/, process.env.HOME ?? process.env.USERPROFILE ?? '~');
-    return path.isAbsolute(s) || !root ? s : path.join(root, s);
+    return resolveSettingPath(p, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
   }
 
   private hostPath(): string {
@@ -202,31 +195,14 @@ class DiffuSeqExtension implements vscode.Disposable {
   }
 
   updateStatus(fraction?: number): void {
-    const dir = this.activeModelDir();
-    const engineModel = this.client?.model;
-    // The engine's model counts only while it is the active one (statusView.ts).
-    const activeName = dir
-      ? engineModel && path.resolve(engineModel.dir) === path.resolve(dir)
-        ? engineModel.name
-        : (readManifestSummary(dir)?.name ?? path.basename(dir))
-      : undefined;
-    const view = statusView({ activeDir: dir, activeName, loaded: engineModel, loadError: this.loadError, busy: this.busy, fraction });
-    const loaded = view.loaded ? engineModel : undefined;
-    const name = activeName;
-    this.status.text = view.text;
-    const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**DiffuSeq Rewrite**\n\n`);
-    md.appendMarkdown(name ? `Model: \`${name}\`${dir ? ` (${dir})` : ''}\n\n` : 'No model package found.\n\n');
-    if (view.problem) md.appendMarkdown(`It could not be loaded: ${view.problem}\n\n`);
-    md.appendMarkdown(
-      loaded
-        ? `Execution provider: \`${loaded.executionProvider}\` (engine pid ${this.client?.pid})\n\n`
-        : 'Engine not started yet (it starts on the first rewrite).\n\n',
-    );
-    if (loaded?.note) md.appendMarkdown(`${loaded.note}\n\n`);
-    md.appendMarkdown('Click to select another model.');
-    this.status.tooltip = md;
-    this.status.show();
+    this.status.show({
+      dir: this.activeModelDir(),
+      engineModel: this.client?.model,
+      enginePid: this.client?.pid,
+      loadError: this.loadError,
+      busy: this.busy,
+      fraction,
+    });
   }
 
   showError(message: string, error?: unknown): void {
@@ -250,73 +226,6 @@ class DiffuSeqExtension implements vscode.Disposable {
     void vscode.window.setStatusBarMessage(`DiffuSeq: using model ${name}`, 4000);
   }
 
-  async showMissingPython(p: Extract<ProbeResult, { ok: false }>): Promise<void> {
-    this.log.error(p.message);
-    this.lastMissingPython = p.message;
-    const choice = await vscode.window.showErrorMessage(`DiffuSeq: ${p.message}`, 'Open Training Guide', 'Copy Install Command');
-    if (choice === 'Open Training Guide') await this.openTrainingGuide();
-    else if (choice === 'Copy Install Command') await vscode.env.clipboard.writeText(INSTALL_LINE);
-  }
-
-  async openTrainingGuide(): Promise<void> {
-    const candidates = [
-      ...(vscode.workspace.workspaceFolders ?? []).map((f) => path.join(f.uri.fsPath, 'docs', 'training.md')),
-      path.join(this.ctx.extensionPath, 'docs', 'training.md'),
-    ];
-    const file = candidates.find((f) => fs.existsSync(f));
-    if (!file) {
-      void vscode.window.showWarningMessage('DiffuSeq: docs/training.md was not found.');
-      return;
-    }
-    const uri = vscode.Uri.file(file);
-    try {
-      await vscode.commands.executeCommand('markdown.showPreview', uri);
-    } catch {
-      await vscode.window.showTextDocument(uri);
-    }
-  }
-
-  /** "Train Model…": Python check, config pick, start, data folder, run the task (trainWizard.ts). */
-  async trainModel(): Promise<vscode.TaskExecution | undefined> {
-    return trainWizard({
-      tasks: this.tasks,
-      activeModelDir: this.activeModelDir(),
-      log: this.log,
-      onMissingPython: (p) => void this.showMissingPython(p),
-    });
-  }
-
-  private async onTaskFinished(def: TrainTaskDefinition, resolved: ResolvedTrain, code: number | null): Promise<void> {
-    this.lastTaskEnd = { action: def.action ?? 'train', out: resolved.out, code };
-    const pkg = findExportedPackage(resolved.out);
-    if (pkg) {
-      const name = readManifestSummary(pkg)?.name ?? path.basename(pkg);
-      const choice = await vscode.window.showInformationMessage(
-        `DiffuSeq: model package "${name}" is ready at ${pkg}. Use it as the active model?`,
-        'Use Model',
-      );
-      if (choice === 'Use Model') await this.setActiveModel(pkg);
-      return;
-    }
-    if (def.action === 'export') return;
-    const ckpt = findCheckpoint(resolved.out);
-    if (!ckpt) return;
-    const verb = code === 0 ? 'finished' : 'stopped';
-    const choice = await vscode.window.showInformationMessage(
-      `DiffuSeq: training ${verb}; checkpoint at ${ckpt}. Export it as a model package?`,
-      'Export',
-    );
-    if (choice !== 'Export') return;
-    const exportDef: TrainTaskDefinition = {
-      type: TASK_TYPE,
-      config: def.config,
-      action: 'export',
-      checkpoint: ckpt,
-      out: path.join(resolved.out, 'package'),
-    };
-    await vscode.tasks.executeTask(this.tasks.build(exportDef, vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Workspace));
-  }
-
   register(): void {
     const reg = (id: string, fn: (...a: unknown[]) => unknown) => this.disposables.push(vscode.commands.registerCommand(id, fn));
     const rewrite = (task: Task) => () => this.rewrite.rewriteSelections(task);
@@ -330,7 +239,7 @@ class DiffuSeqExtension implements vscode.Disposable {
       this.panel().show(true);
     });
     reg('diffuseq.selectModel', () => this.selectModel());
-    reg('diffuseq.trainModel', () => this.trainModel());
+    reg('diffuseq.trainModel', () => this.training.trainModel());
     reg('diffuseq.showLog', () => this.log.show());
     reg('diffuseq.nextCandidate', () => this.cycle.step(1));
     reg('diffuseq.previousCandidate', () => this.cycle.step(-1));
@@ -354,7 +263,7 @@ class DiffuSeqExtension implements vscode.Disposable {
       this.cycle,
     );
     this.disposables.push(
-      vscode.tasks.registerTaskProvider(TASK_TYPE, this.tasks),
+      vscode.tasks.registerTaskProvider(TASK_TYPE, this.training.tasks),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('diffuseq')) this.updateStatus();
       }),
@@ -380,15 +289,15 @@ class DiffuSeqExtension implements vscode.Disposable {
       applyCandidate: (i, c) => this.rewrite.applyCandidate(i, c),
       cancel: () => this.rewrite.cancel(),
       rerun: () => this.rewrite.rerun(),
-      lastMissingPython: () => this.lastMissingPython,
-      lastTaskEnd: () => this.lastTaskEnd,
+      lastMissingPython: () => this.training.lastMissingPython,
+      lastTaskEnd: () => this.training.lastTaskEnd,
       cycleState: () => this.cycle.current,
     };
   }
 
   async shutdown(): Promise<void> {
     this.rewrite.cancel();
-    this.tasks.stopAll();
+    this.training.stopAll();
     await this.client?.dispose();
   }
 

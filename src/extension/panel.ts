@@ -1,26 +1,14 @@
 /**
  * The candidates webview panel: holds the PanelState (via the pure reducer), sends it to media/panel.js,
- * and forwards the webview's requests (apply, copy, regenerate…) to the controller.
+ * and forwards the webview's requests (apply, copy, regenerate…) to the controller. The messages both ways are
+ * panelMessages.ts.
  */
 import * as vscode from 'vscode';
 import { makeNonce, panelHtml } from './panelHtml';
+import type { PanelStateMessage, WebviewRequest } from './panelMessages';
 import { PanelAction, PanelState, reducePanel } from './panelState';
 
 export const PANEL_VIEW_TYPE = 'diffuseq.candidates';
-
-export type WebviewRequest =
-  | { type: 'ready' }
-  | { type: 'focus'; item: number; candidate: number }
-  | { type: 'apply'; item: number; candidate: number }
-  | { type: 'copy'; item: number; candidate: number }
-  | { type: 'toggleChunk'; item: number; candidate: number; hunk: number }
-  | { type: 'clearMix'; item: number }
-  | { type: 'applyMix'; item: number }
-  | { type: 'regenerate' }
-  | { type: 'moreSteps' }
-  | { type: 'rerun' }
-  | { type: 'cancel' }
-  | { type: 'close' };
 
 export interface PanelHandlers {
   apply(item: number, candidate: number): void;
@@ -106,7 +94,7 @@ export class CandidatesPanel implements vscode.Disposable {
   private async post(): Promise<void> {
     if (!this.panel) return;
     try {
-      await this.panel.webview.postMessage({ type: 'state', state: this._state });
+      await this.panel.webview.postMessage({ type: 'state', state: this._state } satisfies PanelStateMessage);
     } catch {
       /* disposed meanwhile */
     }

@@ -1,39 +1,23 @@
 /**
  * The rewrite flow: selections → engine process → candidates panel or direct apply, with a cancellable
- * progress notification, the apply guard, and one clear error notification per failure.
+ * progress notification, the apply guard, and one clear error notification per failure. The selections are
+ * rewriteTargets.ts; the edit that writes a candidate is applyEdit.ts.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RewriteResult, Task } from '../engine/types';
-import type { CommentBlock } from '../engine/commentBlock';
-import { BLANK_CANDIDATE_MESSAGE, confirmApplied, decideApplyAll, refuseBlank } from './applyGuard';
-import { commentSpan, engineInput, restoreResult } from './commentSelection';
 import { AbortError, isAbortError } from '../engine/errors';
-import { EngineClient, EngineCrashedError, HostLoadOptions, ModelInfo } from './engineClient';
+import { BLANK_CANDIDATE_MESSAGE, refuseBlank } from './applyGuard';
+import { writeTexts } from './applyEdit';
+import type { EngineClient } from './engineClient';
+import { EngineCrashedError } from './engineErrors';
+import type { ModelInfo } from './engineProtocol';
 import { Log } from './log';
 import { CandidatesPanel } from './panel';
-import { runProgress } from './panelState';
-import { relocate, shiftSpanAll } from './rangeTracker';
+import { shiftSpanAll } from './rangeTracker';
+import { makeTarget, relocateTarget, resetTarget, RewriteTarget, setSpan, targetsFromSelections } from './rewriteTargets';
+import { sampleSelections } from './sampleSelections';
 import { moreSteps, randomSeed, readSettings, Settings } from './settings';
-
-/** One selection being rewritten: where it is and what text it expects there. */
-export interface RewriteTarget {
-  uri: vscode.Uri;
-  range: vscode.Range;
-  /** The text the run read from the range. */
-  original: string;
-  /** The text that must be at `range` for an apply: `original`, or the last applied candidate. */
-  expected: string;
-  /** Document version `start`/`end` (and `range`) are true for: edits up to it were followed. */
-  version: number;
-  /** `range` as document offsets, moved by every edit since (rangeTracker.ts). */
-  start: number;
-  end: number;
-  /** The document was closed since: edits were no longer followed, and the text is found again by search. */
-  lost?: boolean;
-  /** Set when the range is a comment block: the engine rewrites its prose, the candidates get its markers back. */
-  comment?: CommentBlock;
-}
 
 export interface RunSpec {
   task: Task;
@@ -279,29 +263,7 @@ export class RewriteController implements vscode.Disposable {
               const st = this.deps.panel().state;
               if (st && st.runId === id) this.deps.panel().dispatch({ type: 'progress', runId: id, progress: 0, label: 'Sampling…' });
             }
-            const out: RewriteResult[] = [];
-            for (let i = 0; i < spec.targets.length; i++) {
-              const label = spec.targets.length > 1 ? `Selection ${i + 1}/${spec.targets.length}` : 'Sampling';
-              report(runProgress(i, spec.targets.length, undefined), label);
-              const r = await client.rewrite(
-                engineInput(spec.targets[i]),
-                { task: spec.task, candidates: spec.candidates, steps: spec.steps, order: spec.order, seed: spec.seed },
-                {
-                  signal: abort.signal,
-                  onProgress: (p) =>
-                    report(
-                      runProgress(i, spec.targets.length, p),
-                      `${label}: step ${p.step}/${p.steps}${p.segments > 1 ? `, sentence ${p.segment + 1}/${p.segments}` : ''}`,
-                    ),
-                },
-              );
-              log.info(
-                `run #${id} selection ${i + 1}: ${r.candidates.length} candidates, MBR #${r.mbrIndex + 1}, ${r.executionProvider}, ${Math.round(r.timings.total)} ms ` +
-                  `(network ${Math.round(r.timings.network)} ms), self-BLEU ${r.diversity.selfBleu.toFixed(3)}`,
-              );
-              for (const w of r.warnings) log.warn(`run #${id}: ${w}`);
-              out.push(restoreResult(spec.targets[i], r));
-            }
+            const out = await sampleSelections(client, id, spec, abort.signal, report, log);
             return { results: out, model };
           } finally {
             subs.forEach((s) => s.dispose());
@@ -397,79 +359,13 @@ export class RewriteController implements vscode.Disposable {
 
   /**
    * Replaces each target's range with its text in ONE edit (one undo step), after the apply guard passed
-   * for every target; otherwise applies nothing, warns, and offers Re-run.
+   * for every target (applyEdit.ts); otherwise applies nothing, warns, and offers Re-run where it can help.
    */
   async applyTexts(targets: RewriteTarget[], texts: string[], spec: RunSpec): Promise<boolean> {
-    const uri = targets[0].uri;
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isClosed);
-    const decision = decideApplyAll(
-      targets.map((t) => {
-        const valid = doc ? doc.validateRange(t.range) : undefined;
-        return {
-          target: { original: t.expected, runVersion: t.version },
-          now: {
-            // A target whose document was closed lost track of its edits: it counts as closed.
-            version: doc && !t.lost ? doc.version : undefined,
-            textAtRange: doc && valid && valid.isEqual(t.range) ? doc.getText(t.range) : undefined,
-            deleted: t.start === t.end,
-          },
-        };
-      }),
-    );
-    if (decision.kind === 'refuse') {
-      this.refuse(decision.message, spec);
-      return false;
-    }
-    const d = doc!;
-    // New ranges after the edit (targets are in document order and do not overlap).
-    const order = targets
-      .map((t, i) => ({ t, i, start: d.offsetAt(t.range.start), end: d.offsetAt(t.range.end) }))
-      .sort((a, b) => a.start - b.start);
-    const editor = vscode.window.visibleTextEditors.find((e) => e.document === d);
-    let ok: boolean;
-    try {
-      if (editor) {
-        ok = await editor.edit(
-          (eb) => {
-            for (const o of order) eb.replace(o.t.range, texts[o.i]);
-          },
-          { undoStopBefore: true, undoStopAfter: true },
-        );
-      } else {
-        const we = new vscode.WorkspaceEdit();
-        for (const o of order) we.replace(d.uri, o.t.range, texts[o.i]);
-        ok = await vscode.workspace.applyEdit(we);
-      }
-    } catch (e) {
-      // Some read-only editors (VS Code's default keybindings in the web workbench) throw instead of answering false.
-      this.deps.log.warn(`the editor threw on the edit: ${e instanceof Error ? e.message : String(e)}`);
-      this.refuse(EDIT_THROWN_MESSAGE, spec, false);
-      return false;
-    }
-    if (!ok) {
-      this.deps.showError('DiffuSeq: the editor rejected the edit; nothing was changed.');
-      return false;
-    }
-    let delta = 0;
-    const placed = order.map((o) => {
-      const start = o.start + delta;
-      delta += texts[o.i].length - (o.end - o.start);
-      return { o, start, end: start + texts[o.i].length };
-    });
-    const readOnly = confirmApplied(
-      placed.map((p) => texts[p.o.i]),
-      placed.map((p) => d.getText(new vscode.Range(d.positionAt(p.start), d.positionAt(p.end)))),
-    );
-    if (readOnly) {
-      this.refuse(readOnly, spec, false);
-      return false;
-    }
-    for (const p of placed) {
-      setSpan(d, p.o.t, p.start, p.end);
-      p.o.t.expected = texts[p.o.i];
-    }
-    this.deps.log.info(`applied ${targets.length} replacement(s) to ${d.uri.toString()} (version ${d.version})`);
-    return true;
+    const outcome = await writeTexts(targets, texts, this.deps.log);
+    if (outcome.kind === 'refused') this.refuse(outcome.message, spec, outcome.offerRerun);
+    else if (outcome.kind === 'rejected') this.deps.showError('DiffuSeq: the editor rejected the edit; nothing was changed.');
+    return outcome.kind === 'written';
   }
 
   /** An apply that cannot be done: the warning with its reason, in the panel too; Re-run where it can help. */
@@ -488,57 +384,3 @@ export class RewriteController implements vscode.Disposable {
     });
   }
 }
-
-/** An edit the editor threw on instead of applying: nothing changed, and read-only is the usual reason. */
-export const EDIT_THROWN_MESSAGE = 'The editor refused to change this document (it is read-only), so the candidate was not applied.';
-
-function makeTarget(doc: vscode.TextDocument, range: vscode.Range): RewriteTarget {
-  // Inside a comment block the target is its whole lines (whole paragraphs), markers included: the engine sees only the prose.
-  const c = commentSpan((l) => doc.lineAt(l).text, doc.lineCount, range, doc.languageId);
-  if (c) range = new vscode.Range(c.startLine, 0, c.endLine, doc.lineAt(c.endLine).text.length);
-  const text = doc.getText(range);
-  return {
-    uri: doc.uri,
-    range,
-    original: text,
-    expected: text,
-    version: doc.version,
-    start: doc.offsetAt(range.start),
-    end: doc.offsetAt(range.end),
-    ...(c ? { comment: c.block } : {}),
-  };
-}
-
-/** Records a target's offsets (and its range) as of the document's current version. */
-function setSpan(doc: vscode.TextDocument, t: RewriteTarget, start: number, end: number): void {
-  t.start = start;
-  t.end = end;
-  t.range = new vscode.Range(doc.positionAt(start), doc.positionAt(end));
-  t.version = doc.version;
-}
-
-/** A target of a document that was closed and opened again: its text found again, or why it cannot be. */
-function relocateTarget(doc: vscode.TextDocument, t: RewriteTarget): RewriteTarget | string {
-  const r = relocate(doc.getText(), t.expected);
-  if (r.kind === 'missing') return 'The document was closed and the selected text is no longer in it.';
-  if (r.kind === 'ambiguous') return `The document was closed and the selected text now occurs ${r.count} times in it.`;
-  const found: RewriteTarget = { ...t, lost: false };
-  setSpan(doc, found, r.span.start, r.span.end);
-  return found;
-}
-
-/** A target read again from scratch (Regenerate / More steps rewrite the original text, apply where it is now). */
-function resetTarget(t: RewriteTarget): RewriteTarget {
-  return { ...t };
-}
-
-/** Non-empty selections of the editor, in document order. */
-export function targetsFromSelections(editor: vscode.TextEditor): RewriteTarget[] {
-  return editor.selections
-    .filter((s) => !s.isEmpty && editor.document.getText(s).trim() !== '')
-    .map((s) => new vscode.Range(s.start, s.end))
-    .sort((a, b) => a.start.compareTo(b.start))
-    .map((r) => makeTarget(editor.document, r));
-}
-
-export type { HostLoadOptions };

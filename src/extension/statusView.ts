@@ -1,5 +1,5 @@
 /**
- * What the status bar says about the model. Pure: extension.ts gathers the facts and shows the result.
+ * What the status bar says about the model. Pure: extension.ts gathers the facts and statusBar.ts shows the result.
  *
  * The engine keeps the last model it loaded; after another package is picked (or failed to load) that one must
  * not be shown as the active model — the status bar used to say "default · cpu" after a broken package was picked.

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { resolveWorkspacePath } from './workspacePath';
 
 export const TASK_TYPE = 'diffuseq';
 
@@ -54,12 +55,6 @@ export function taskLabel(def: DiffuseqTaskDefinition): string {
   return parts.join(' ');
 }
 
-/** Replaces ${workspaceFolder} and makes relative paths absolute against the workspace root. */
-export function resolvePath(p: string, workspaceRoot: string): string {
-  const s = p.replace(/\$\{workspaceFolder\}/g, workspaceRoot);
-  return path.isAbsolute(s) ? path.normalize(s) : path.resolve(workspaceRoot, s);
-}
-
 export interface ResolvedTrain {
   config: string;
   data?: string;
@@ -68,12 +63,12 @@ export interface ResolvedTrain {
 }
 
 export function resolveDefinition(def: DiffuseqTaskDefinition, workspaceRoot: string): ResolvedTrain {
-  const config = resolvePath(def.config, workspaceRoot);
+  const config = resolveWorkspacePath(def.config, workspaceRoot);
   return {
     config,
-    data: def.data ? resolvePath(def.data, workspaceRoot) : undefined,
-    out: def.out ? resolvePath(def.out, workspaceRoot) : freshOutDir(config, workspaceRoot),
-    ...(def.init ? { init: resolvePath(def.init, workspaceRoot) } : {}),
+    data: def.data ? resolveWorkspacePath(def.data, workspaceRoot) : undefined,
+    out: def.out ? resolveWorkspacePath(def.out, workspaceRoot) : freshOutDir(config, workspaceRoot),
+    ...(def.init ? { init: resolveWorkspacePath(def.init, workspaceRoot) } : {}),
   };
 }
 

@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { AbortError } from '../../src/engine/errors';
-import { ClientMessage, EngineClient, EngineCrashedError, EngineError, HostMessage, isHostMessage } from '../../src/extension/engineClient';
+import { EngineClient } from '../../src/extension/engineClient';
+import { EngineCrashedError, EngineError } from '../../src/extension/engineErrors';
+import { ClientMessage, HostMessage, isHostMessage } from '../../src/extension/engineProtocol';
 import { HostPort, runHost } from '../../src/extension/engineHost';
 import { loadFakeEngine } from './fixtures/fakeEngine';
 

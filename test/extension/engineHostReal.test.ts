@@ -7,7 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AbortError } from '../../src/engine/errors';
-import { EngineClient, EngineError } from '../../src/extension/engineClient';
+import { EngineClient } from '../../src/extension/engineClient';
+import { EngineError } from '../../src/extension/engineErrors';
 import { requireTestModel } from '../cli/testModel';
 
 const root = path.resolve(__dirname, '..', '..', '..');
