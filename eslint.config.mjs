@@ -27,4 +27,23 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The engine's public face is src/engine/index.ts (docs/ARCHITECTURE.md): the other rooms import nothing else
+    // of it, so that what the engine keeps inside can move without touching them. Its own tests may reach in.
+    files: ['src/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    ignores: ['src/engine/**', 'test/engine/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)engine/(?!index$)[^/]+$',
+              message: 'import the engine through src/engine (index.ts), its public face',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

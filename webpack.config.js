@@ -54,7 +54,20 @@ module.exports = (_env, argv) => {
         {
           test: /\.ts$/,
           exclude: /node_modules/,
-          use: [{ loader: 'ts-loader', options: { transpileOnly: true, compilerOptions: { sourceMap: true } } }],
+          // ES modules (not tsconfig's CommonJS) so that webpack can drop what a bundle does not use.
+          use: [
+            {
+              loader: 'ts-loader',
+              options: { transpileOnly: true, compilerOptions: { sourceMap: true, module: 'es2020', moduleResolution: 'node' } },
+            },
+          ],
+        },
+        {
+          // The engine's modules do nothing when imported, so a re-export of src/engine/index.ts that a bundle
+          // does not use is left out: the extension host imports the engine's types, errors and comment parser
+          // through the index without loading onnxruntime or the tokenizer (the engine process loads those).
+          test: /[\\/]src[\\/]engine[\\/]/,
+          sideEffects: false,
         },
       ],
       parser: {

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RewriteEngine } from '../src/engine';
-import type { Task } from '../src/engine/types';
+import type { Task } from '../src/engine';
 import { flag, parseArgs, str } from './lib/args';
 import { dataDir, defaultModelDir, repoRoot } from './lib/engine';
 

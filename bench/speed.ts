@@ -28,7 +28,7 @@ import { speedMarkdown } from './lib/report';
 import { runOptions } from './lib/runOptions';
 import { ActivationResult, OVERHEAD_TARGET, resultFileName, SpeedResult, writeSection } from './lib/schema';
 import { DEFAULT_NOISY_SPREAD, summarize } from './lib/stats';
-import { TASKS, type Task } from '../src/engine/types';
+import { TASKS, type Task } from '../src/engine';
 import { measureActivation } from './speed/activation';
 import { FLAGS, OPTIONS, SpeedContext, USAGE } from './speed/context';
 import { measureLatencyGrid } from './speed/latency';

@@ -5,7 +5,7 @@
  * message; the worker answers with one `{ ok, result | error }` message and exits.
  */
 import * as fs from 'fs';
-import type { RewriteOptions, RewriteResult } from '../src/engine/types';
+import type { RewriteOptions, RewriteResult } from '../src/engine';
 import { BenchEngine, loadEngineModule, readJsonl, repoRoot } from './lib/engine';
 import { benchText } from './lib/inputs';
 import type {

@@ -5,9 +5,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { EngineLoadOptions, RewriteOptions, RewriteResult } from '../../src/engine/types';
+import type { EngineLoadOptions, RewriteOptions, RewriteResult } from '../../src/engine';
 import type { ModelInfo } from './schema';
-import { readManifestJson } from '../../src/engine/package';
+import { readManifestJson } from '../../src/engine';
 import { defaultDataDir, defaultModelDir as defaultModelDirOf } from '../../src/common/defaultDirs';
 
 /** The part of RewriteEngine the benchmark uses. */

@@ -2,7 +2,7 @@
  * What the speed run (bench/speed.ts) sends its worker processes (bench/worker.ts) and what they answer: one job
  * as the first IPC message, one `WorkerReply` back (bench/lib/fork.ts carries both).
  */
-import type { Task } from '../../src/engine/types';
+import type { Task } from '../../src/engine';
 import type { ConfigResult, RssInfo } from './schema';
 
 export interface EngineJobBase {

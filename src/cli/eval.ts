@@ -1,5 +1,5 @@
 /** `diffuseq eval`: evaluate the model on a .jsonl file. */
-import { evaluate, readEvalData, type EvalReport, type QualityScores } from '../engine/eval';
+import { evaluate, readEvalData, type EvalReport, type QualityScores } from '../engine';
 import { type CommandIo, intFlag, parseCommandLine, usageError } from '../common/commandLine';
 import { checkOutputFile, writeFileAtomic } from '../common/outputFile';
 import { loadEngine, resolveModelDir } from './loadModel';

@@ -1,6 +1,6 @@
 /** `diffuseq prepare`: its usage, its parser (pairs of --data/--task, per-dataset --limit) and its entry point. */
-import { DEFAULT_TARGET_BUDGET } from '../engine/text';
-import { TASKS, type Task } from '../engine/types';
+import { DEFAULT_TARGET_BUDGET } from '../engine';
+import { TASKS, type Task } from '../engine';
 import {
   type CommandIo,
   intFlag,

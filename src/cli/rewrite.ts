@@ -1,5 +1,5 @@
 /** `diffuseq rewrite`: rewrite one text (argument or standard input) and print the candidates. */
-import type { RewriteOptions, RewriteResult } from '../engine/types';
+import type { RewriteOptions, RewriteResult } from '../engine';
 import { type CommandIo, parseCommandLine, usageError } from '../common/commandLine';
 import { loadEngine, resolveModelDir } from './loadModel';
 import { fmt, ms } from './numberFormat';

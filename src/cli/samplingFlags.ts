@@ -7,7 +7,7 @@ import {
   type ExecutionProviderChoice,
   type SamplingChoices,
   type Task,
-} from '../engine/types';
+} from '../engine';
 import { type FlagValue, type OptionSpec, choiceFlag, intFlag, usageError } from '../common/commandLine';
 
 /** Options shared by `rewrite` and `eval`. */

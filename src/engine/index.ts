@@ -15,7 +15,7 @@ export type { Rounding } from './rounding';
 export { loadModelPackage, decodeMatrix, type ModelPackage } from './package';
 export { FORMAT, FORMAT_VERSION, MANIFEST_FILE, readManifestJson, type ModelManifest, type TaskSpec } from './manifest';
 export { AbortError, EvalDataError, ModelPackageError, RewriteInputError, isAbortError } from './errors';
-export { planProviders, providerAvailability, cudaBinariesPresent } from './session';
+export { createSessions, ort, planProviders, providerAvailability, cudaBinariesPresent, type ModelSessions } from './session';
 export { splitSegments, joinSegments, type Segment } from './segment';
 export { DEFAULT_TARGET_BUDGET, cleanDecoded, restoreCase, targetBudget, type TargetBudgetSpec } from './text';
 export { WORD_LIST_FILE, encodeWordList, pieceTableOf, wordsOf } from './wordList';

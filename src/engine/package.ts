@@ -9,10 +9,6 @@ import { ModelPackageError } from './errors';
 import { readManifestJson, validateManifest, type ModelManifest } from './manifest';
 import { decodeWordList } from './wordList';
 
-// Their homes are errors.ts and manifest.ts: re-exported for the importers outside src/engine until they import index.ts.
-export { ModelPackageError } from './errors';
-export { FORMAT, MANIFEST_FILE, readManifestJson, type ModelManifest } from './manifest';
-
 export interface ModelPackage {
   /** Absolute path of the package folder. */
   dir: string;

@@ -8,7 +8,7 @@
  * ends it (the text stays as it is), and with it the `diffuseq.cycling` context that binds Esc.
  */
 import * as vscode from 'vscode';
-import type { Task } from '../engine/types';
+import type { Task } from '../engine';
 import { CycleState, cycleLabel, shownText, startCycle, stepCycle } from './cycleCandidates';
 import type { Log } from './log';
 import type { RewriteController, RunSpec } from './rewrite';

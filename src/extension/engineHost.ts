@@ -6,7 +6,7 @@
  * Requests run one at a time in arrival order (a load waits for the rewrites before it). A `cancel`
  * of a queued rewrite answers at once; of the running one, it aborts the engine's AbortSignal.
  */
-import type { EngineLoadOptions, ExecutionProviderName, RewriteOptions, RewriteResult } from '../engine/types';
+import type { EngineLoadOptions, ExecutionProviderName, RewriteOptions, RewriteResult } from '../engine';
 import { ClientMessage, HostMessage, isClientMessage, ModelInfo, PROTOCOL_VERSION, serializeError } from './engineProtocol';
 
 /** The part of the engine (src/engine's RewriteEngine) the host uses. */

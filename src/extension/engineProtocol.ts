@@ -10,7 +10,7 @@
  * Every request gets exactly one `loaded`/`result` or one `error` with its id. A cancelled rewrite ends
  * with an `error` whose `error.cancelled` is true.
  */
-import type { EngineLoadOptions, ExecutionProviderName, RewriteOptions, RewriteResult } from '../engine/types';
+import type { EngineLoadOptions, ExecutionProviderName, RewriteOptions, RewriteResult } from '../engine';
 
 export const PROTOCOL_VERSION = 1;
 

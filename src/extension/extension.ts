@@ -7,7 +7,7 @@ const moduleLoadedAt = performance.now();
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Task } from '../engine/types';
+import type { Task } from '../engine';
 import { CODE_ACTION_KIND, rewriteActionsFor } from './codeActions';
 import { CycleController } from './cycle';
 import type { CycleState } from './cycleCandidates';

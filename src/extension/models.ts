@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FORMAT, MANIFEST_FILE, ModelPackageError, readManifestJson } from '../engine/package';
+import { FORMAT, MANIFEST_FILE, ModelPackageError, readManifestJson } from '../engine';
 
 export interface ModelPackageEntry {
   dir: string;

@@ -3,7 +3,7 @@
  * extension keeps the authoritative state, sends it to the webview (media/panel.js renders it and keeps a
  * copy with setState so a hidden panel comes back as it was), and the unit tests drive the reducer.
  */
-import type { Diversity, RewriteResult, Task } from '../engine/types';
+import type { Diversity, RewriteResult, Task } from '../engine';
 import { applyHunks, MixPick, togglePick } from './partialAccept';
 import { DiffHunk, diffHunks, DiffPart, wordDiff } from './wordDiff';
 

@@ -4,7 +4,7 @@
  * its text when its document was closed and opened again (rangeTracker.ts does the arithmetic).
  */
 import * as vscode from 'vscode';
-import type { CommentBlock } from '../engine/commentBlock';
+import type { CommentBlock } from '../engine';
 import { commentSpan } from './commentSelection';
 import { relocate } from './rangeTracker';
 

@@ -4,11 +4,11 @@
  * naming the selection, step and sentence, and the candidates given their comment markers back. No vscode: the
  * unit tests hand it a fake client.
  */
-import type { RewriteResult, Task } from '../engine/types';
+import type { RewriteResult, Task } from '../engine';
 import { engineInput, restoreResult } from './commentSelection';
 import type { EngineClient } from './engineClient';
 import { runProgress } from './panelState';
-import type { CommentBlock } from '../engine/commentBlock';
+import type { CommentBlock } from '../engine';
 
 /** What a run asks of the engine (RunSpec of rewrite.ts). */
 export interface SampleSpec {

@@ -3,7 +3,7 @@
  * pure function the unit tests cover. package.json's `contributes.configuration` declares the same
  * names, defaults and ranges; test/extension/manifest.test.ts checks they agree.
  */
-import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../engine/types';
+import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from '../engine';
 
 export type ApplyMode = 'panel' | 'applyBest';
 

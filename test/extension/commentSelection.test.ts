@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { parseCommentBlock } from '../../src/engine/commentBlock';
-import type { RewriteResult } from '../../src/engine/types';
+import { parseCommentBlock } from '../../src/engine';
+import type { RewriteResult } from '../../src/engine';
 import { commentSpan, engineInput, restoreResult } from '../../src/extension/commentSelection';
 
 const DOC = [

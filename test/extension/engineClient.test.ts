@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { AbortError } from '../../src/engine/errors';
+import { AbortError } from '../../src/engine';
 import { EngineClient } from '../../src/extension/engineClient';
 import { EngineCrashedError, EngineError } from '../../src/extension/engineErrors';
 import { ClientMessage, HostMessage, isHostMessage } from '../../src/extension/engineProtocol';

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AbortError } from '../../src/engine/errors';
+import { AbortError } from '../../src/engine';
 import { EngineClient } from '../../src/extension/engineClient';
 import { EngineError } from '../../src/extension/engineErrors';
 import { requireTestModel } from '../cli/testModel';

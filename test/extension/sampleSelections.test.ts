@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { RewriteResult } from '../../src/engine/types';
+import type { RewriteResult } from '../../src/engine';
 import { commentSpan } from '../../src/extension/commentSelection';
 import type { HostRewriteOptions, RewriteProgress } from '../../src/extension/engineProtocol';
 import { sampleSelections, SampleSpec } from '../../src/extension/sampleSelections';

@@ -67,6 +67,16 @@ describe('extension/vsix (packaged extension)', function () {
     }
   });
 
+  it('the extension host bundle loads neither onnxruntime nor the tokenizer library (the engine process does)', () => {
+    // It imports the engine's types, errors and comment parser through src/engine/index.ts; webpack leaves out
+    // the rest of the index (webpack.config.js: ES modules, the engine free of side effects).
+    const bundle = readZipEntry(VSIX, 'extension/dist/extension.js').toString('utf8');
+    assert.ok(!bundle.includes('onnxruntime'), 'dist/extension.js mentions onnxruntime');
+    assert.ok(!bundle.includes('@huggingface/transformers'), 'dist/extension.js mentions @huggingface/transformers');
+    const host = readZipEntry(VSIX, 'extension/dist/engineHost.js').toString('utf8');
+    assert.ok(host.includes('onnxruntime-node'), 'dist/engineHost.js should load onnxruntime-node');
+  });
+
   it("contains onnxruntime-node's JS and the native binaries of its target platform (all five when universal)", () => {
     const bin = 'extension/node_modules/onnxruntime-node/bin/napi-v6';
     for (const f of [

@@ -13,7 +13,7 @@ import { getTinyModelInfo, TinyModelInfo, TinyModelUnavailable } from '../fixtur
 import { isCI } from '../../src/trainer/pythonTests';
 import { TOLERANCE_FLOAT32 } from '../../src/trainer/export';
 import { RewriteEngine } from '../../src/engine';
-import { TASKS } from '../../src/engine/types';
+import { TASKS } from '../../src/engine';
 
 /** The training loss must fall at least this much (relative) between the first and last logged steps. */
 const LOSS_DROP = 0.2;

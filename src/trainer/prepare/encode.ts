@@ -3,7 +3,7 @@
  * maxSource/maxTarget, with the counts the report shows.
  */
 import type { Tokenizer } from 'tokenizers';
-import { targetBudget, type TargetBudgetSpec } from '../../engine/text';
+import { targetBudget, type TargetBudgetSpec } from '../../engine';
 import type { DatasetReport, PartReport } from './meta';
 import type { LoadedDataset } from './read';
 import { type PartAccumulator, finishAcc, newAcc } from './report';

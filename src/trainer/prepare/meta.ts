@@ -3,7 +3,7 @@
  * target budget the trainer reads, the splits' sizes, the datasets with their licences, and the report of the run.
  * Types only: written by prepare.ts, read back by shards.ts `readMeta`, shown by report.ts.
  */
-import type { Task } from '../../engine/types';
+import type { Task } from '../../engine';
 
 export interface LengthStats {
   p50: number;

@@ -7,7 +7,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import type { Task } from '../../engine/types';
+import type { Task } from '../../engine';
 import { UserError } from '../../common/commandLine';
 
 /** Licences of the datasets we know, keyed by folder name (see the data folder's README.md: $DIFFUSEQ_DATA or ../shared/data). */
