@@ -8,7 +8,7 @@ export interface Summary {
   /** Number of samples. */
   n: number;
   median: number;
-  /** 95th percentile (linear interpolation between order statistics; equals max for n < 21). */
+  /** 95th percentile (linear interpolation between order statistics, src/common/quantile.ts; near the max for few runs). */
   p95: number;
   min: number;
   max: number;

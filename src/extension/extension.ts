@@ -2,8 +2,8 @@
  * DiffuSeq Rewrite — VS Code entry point. Activation is lazy (the commands and the `diffuseq` task type)
  * and cheap: it registers commands and reads settings; the engine process starts on the first rewrite.
  */
-const moduleLoadedAt = performance.now();
-
+// First: the clock starts before the other imports evaluate (loadClock.ts says why).
+import { moduleLoadedAt } from './loadClock';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
