@@ -8,8 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RewriteEngine } from '../src/engine';
-import type { Task } from '../src/engine';
+import { RewriteEngine, type Task } from '../src/engine';
 import { flag, parseArgs, str } from './lib/args';
 import { dataDir, defaultModelDir, repoRoot } from './lib/engine';
 

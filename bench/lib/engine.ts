@@ -5,9 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { EngineLoadOptions, RewriteOptions, RewriteResult } from '../../src/engine';
+import { type EngineLoadOptions, type RewriteOptions, type RewriteResult, readManifestJson } from '../../src/engine';
 import type { ModelInfo } from './schema';
-import { readManifestJson } from '../../src/engine';
 import { defaultDataDir, defaultModelDir as defaultModelDirOf } from '../../src/common/defaultDirs';
 
 /** The part of RewriteEngine the benchmark uses. */

@@ -4,8 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ModelPackageError } from '../engine';
-import { RewriteEngine } from '../engine';
+import { ModelPackageError, RewriteEngine } from '../engine';
 import { type CommandIo, usageError } from '../common/commandLine';
 import { defaultModelDir } from '../common/defaultDirs';
 import type { SamplingFlags } from './samplingFlags';

@@ -1,6 +1,5 @@
 /** `diffuseq prepare`: its usage, its parser (pairs of --data/--task, per-dataset --limit) and its entry point. */
-import { DEFAULT_TARGET_BUDGET } from '../engine';
-import { TASKS, type Task } from '../engine';
+import { DEFAULT_TARGET_BUDGET, TASKS, type Task } from '../engine';
 import {
   type CommandIo,
   intFlag,

@@ -3,8 +3,7 @@
  * (src/engine/commentBlock.ts), and the engine's candidates put back inside the comment's markers. Pure (no
  * vscode): rewriteTargets.ts turns the line span into a range, sampleSelections.ts calls these around the engine.
  */
-import { CommentBlock, commentProse, parseCommentBlock, restoreCommentProse } from '../engine';
-import type { RewriteResult } from '../engine';
+import { type CommentBlock, commentProse, parseCommentBlock, restoreCommentProse, type RewriteResult } from '../engine';
 
 export interface SelectionLike {
   start: { line: number; character: number };

@@ -5,8 +5,7 @@
  * a crash and stops it when it stalls. No vscode import: the unit tests run it under plain node against a fake host.
  */
 import { ChildProcess, fork as nodeFork, ForkOptions } from 'node:child_process';
-import { AbortError } from '../engine';
-import type { RewriteResult } from '../engine';
+import { AbortError, type RewriteResult } from '../engine';
 import { EngineCrashedError, EngineError } from './engineErrors';
 import {
   ClientMessage,

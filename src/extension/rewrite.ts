@@ -5,8 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RewriteResult, Task } from '../engine';
-import { AbortError, isAbortError } from '../engine';
+import { type RewriteResult, type Task, AbortError, isAbortError } from '../engine';
 import { BLANK_CANDIDATE_MESSAGE, refuseBlank } from './applyGuard';
 import { writeTexts } from './applyEdit';
 import type { EngineClient } from './engineClient';

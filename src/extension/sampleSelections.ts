@@ -4,11 +4,10 @@
  * naming the selection, step and sentence, and the candidates given their comment markers back. No vscode: the
  * unit tests hand it a fake client.
  */
-import type { RewriteResult, Task } from '../engine';
+import type { RewriteResult, Task, CommentBlock } from '../engine';
 import { engineInput, restoreResult } from './commentSelection';
 import type { EngineClient } from './engineClient';
 import { runProgress } from './panelState';
-import type { CommentBlock } from '../engine';
 
 /** What a run asks of the engine (RunSpec of rewrite.ts). */
 export interface SampleSpec {

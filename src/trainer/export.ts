@@ -9,8 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { UserError } from '../common/commandLine';
-import { MANIFEST_FILE, type ModelManifest, decodeMatrix, readManifestJson } from '../engine';
-import { createSessions, ort } from '../engine';
+import { MANIFEST_FILE, type ModelManifest, decodeMatrix, readManifestJson, createSessions, ort } from '../engine';
 import { findTrainerRoot, requirePythonWithTorch, trainerProcessEnv } from './pythonEnv';
 
 /** Max |onnxruntime − PyTorch| allowed on the denoiser output x0. */

@@ -6,9 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_TARGET_BUDGET, targetBudget } from '../engine';
-import { TASKS } from '../engine';
-import { WORD_LIST_FILE } from '../engine';
+import { DEFAULT_TARGET_BUDGET, targetBudget, TASKS, WORD_LIST_FILE } from '../engine';
 import { UserError } from '../common/commandLine';
 import type { PrepareMeta } from './prepare/meta';
 import { type DataSpec, type LoadedDataset, loadDataset } from './prepare/read';

@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseCommentBlock } from '../../src/engine';
-import type { RewriteResult } from '../../src/engine';
+import { parseCommentBlock, type RewriteResult } from '../../src/engine';
 import { commentSpan, engineInput, restoreResult } from '../../src/extension/commentSelection';
 
 const DOC = [

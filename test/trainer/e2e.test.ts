@@ -12,8 +12,7 @@ import * as path from 'path';
 import { getTinyModelInfo, TinyModelInfo, TinyModelUnavailable } from '../fixtures/tinyModel';
 import { isCI } from '../../src/trainer/pythonTests';
 import { TOLERANCE_FLOAT32 } from '../../src/trainer/export';
-import { RewriteEngine } from '../../src/engine';
-import { TASKS } from '../../src/engine';
+import { RewriteEngine, TASKS } from '../../src/engine';
 
 /** The training loss must fall at least this much (relative) between the first and last logged steps. */
 const LOSS_DROP = 0.2;

@@ -7,8 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tokenizer, WordPiece, bertNormalizer, bertPreTokenizer, wordPieceDecoder } from 'tokenizers';
-import { TASKS, type Task } from '../../engine';
-import { WORD_LIST_FILE, encodeWordList, pieceTableOf, wordsOf } from '../../engine';
+import { TASKS, type Task, WORD_LIST_FILE, encodeWordList, pieceTableOf, wordsOf } from '../../engine';
 import { UserError } from '../../common/commandLine';
 
 /** The engine's tasks (src/engine/types.ts owns the list); prepare writes them in TASKS order. */
