@@ -30,11 +30,17 @@ DEFAULTS = {
         # "absolute" (DiffuSeq: one position sequence over source + target) | "restart" (target positions
         # restart at 0, plus a source/target segment embedding; exported with a target_start input)
         "targetPositions": "absolute",
+        # Difformer's LayerNorm on the embeddings (without gain and bias; model.py).
+        "embeddingNorm": False,
     },
     "diffusion": {
         "schedule": "sqrt",
         "steps": 2000,  # T
         "absorbingRate": 0.5,  # gamma: P(absorb target position) = gamma * sqrt(1 - abar_t)
+        # null: gamma constant; a number: gamma falls (or rises) linearly to it over train.steps.
+        "absorbingRateEnd": None,
+        # Difformer's noise factor F (their QQP script: 4): x_t = sqrt(abar) x_0 + F sqrt(1 - abar) eps. 1 = DiffuSeq.
+        "noiseFactor": 1.0,
         # "official" (DiffuSeq-v2's q_sample: Gaussian centred on m, then exactly m; m starts at N(0, 1/d)) |
         # "replace-before-noise" (x_start replaced by m before the noise; m starts at N(0, I)). diffusion.py.
         "forwardProcess": "replace-before-noise",
@@ -43,6 +49,7 @@ DEFAULTS = {
         # t < x0CeMaxT * T only. 0 = DiffuSeq's loss (x0 only regressed, never decoded in training).
         "x0CeWeight": 0.0,
         "x0CeMaxT": 1.0,
+        "x0CeLabelSmoothing": 0.0,  # Difformer's anchor loss: 0.1
         "timestepSampler": "lossaware",  # "uniform" | "lossaware"
         "lossAwareHistory": 10,
         "lossAwareUniformProb": 0.001,

@@ -170,7 +170,7 @@ def validation_decode(
     denoiser call must share a length, so examples are grouped by their inference length."""
     vp = DiscreteVP(num_timesteps)
     gen = torch.Generator(device=device).manual_seed(seed)
-    emb = denoiser.word_emb.weight.float()
+    emb = denoiser.embedding_table().detach().float()
     groups = {}
     for src, trg in examples:
         L = len(src) + target_budget(len(src) - 2, max_target, ratio, extra)

@@ -24,6 +24,10 @@ Model predicts x0. Loss parts (each a per-row mean over target positions):
 Optional (x0_ce_weight > 0; FMSeq and CDCD train the denoiser's output to decode, DiffuSeq only rounds x_start):
   x0ce = CE(x0_pred . E^T, ids)          on rows with t < x0_ce_max_t only, where x0_pred is near enough
                                          to the answer to be scored; loss += x0_ce_weight * x0ce
+                                         (x0_ce_label_smoothing: Difformer's "anchor" loss uses 0.1 at every t)
+With the Difformer options of model.py (embedding LayerNorm, noise factor F) the process runs in y = x / F;
+mse and tT are measured in x (times F^2), as Difformer's, so F changes the noise and not the loss's scale.
+gamma may fall over the run (absorbing_rate_at): DiffuSeq-v2's Fig. 4 has a high gamma ahead early, 0.5 late.
 """
 
 import torch
@@ -51,6 +55,14 @@ def masked_mean(values, mask):
 def target_start(target_mask):
     """Index of the first target position of each row [B] (rows lay out source, then target)."""
     return target_mask.to(torch.int8).argmax(dim=1)
+
+
+def absorbing_rate_at(step, total_steps, start, end=None):
+    """gamma at a training step: constant, or linear from start (step 0) to end (the last step) when end is set."""
+    if end is None or total_steps <= 1:
+        return start
+    f = min(max(step / (total_steps - 1), 0.0), 1.0)
+    return start + (end - start) * f
 
 
 def absorb(x_start, absorb_vec, t, target_mask, sqrt_one_minus_ac, rate, rand=None, generator=None):
@@ -95,6 +107,7 @@ class DiffusionLoss(nn.Module):
         x0_ce_weight=0.0,
         x0_ce_max_t=None,
         forward_process="replace-before-noise",
+        x0_ce_label_smoothing=0.0,
     ):
         super().__init__()
         if forward_process not in FORWARD_PROCESSES:
@@ -105,6 +118,7 @@ class DiffusionLoss(nn.Module):
         self.absorbing_rate = absorbing_rate
         self.x0_ce_weight = float(x0_ce_weight)
         self.x0_ce_max_t = num_timesteps if x0_ce_max_t is None else int(x0_ce_max_t)
+        self.x0_ce_label_smoothing = float(x0_ce_label_smoothing)
         ac = torch.tensor(schedule.alphas_cumprod(num_timesteps, schedule_name), dtype=torch.float64)
         self.register_buffer("sqrt_ac", ac.sqrt().float(), persistent=False)
         self.register_buffer("sqrt_one_minus_ac", (1.0 - ac).sqrt().float(), persistent=False)
@@ -146,11 +160,14 @@ class DiffusionLoss(nn.Module):
     def loss_terms(self, x0_pred, x_start, x_start_mean, ids, target_mask, t):
         """The per-row loss parts (see the module doc)."""
         x0_pred = x0_pred.float()
+        in_x = getattr(self.denoiser, "noise_factor", 1.0) ** 2  # y-space squares measured in x (module doc)
         mse = masked_mean(((x0_pred - x_start) ** 2).mean(-1), target_mask)
         mse0 = masked_mean(((x0_pred - x_start_mean) ** 2).mean(-1), target_mask)
         mse = torch.where(t == 0, mse0, mse)
         centre = self.denoiser.absorb.float() if self.forward_process == "official" else 0.0
         tT = masked_mean(((self.sqrt_ac[-1] * (x_start - centre)) ** 2).mean(-1), target_mask)
+        if in_x != 1.0:
+            mse, tT = mse * in_x, tT * in_x
         nll = masked_mean(self.rounding_ce(x_start, ids, target_mask), target_mask)
         terms = {"loss": mse + tT + nll, "mse": mse, "tT": tT, "nll": nll}
         if self.x0_ce_weight > 0:
@@ -159,24 +176,27 @@ class DiffusionLoss(nn.Module):
             rows = t < self.x0_ce_max_t
             x0ce = torch.zeros_like(mse)
             if rows.any():
-                ce = self.rounding_ce(x0_pred[rows], ids[rows], target_mask[rows])
+                ce = self.rounding_ce(x0_pred[rows], ids[rows], target_mask[rows], self.x0_ce_label_smoothing)
                 x0ce[rows] = masked_mean(ce, target_mask[rows])
             terms["x0ce"] = x0ce
             terms["loss"] = terms["loss"] + self.x0_ce_weight * x0ce
         return terms
 
-    def rounding_ce(self, x_start, ids, target_mask):
+    def rounding_ce(self, x_start, ids, target_mask, label_smoothing=0.0):
         """Per-position rounding cross-entropy [B, L] (zero outside the target).
         The logits over the vocabulary dominate a small model's step. On CPU only the target positions
         are scored (~40 % less work per step); on CUDA all positions are, because fixed shapes keep
         torch.compile from recompiling for every batch and the GPU has the FLOPs to spare."""
         if x_start.is_cuda:
             logits = self.denoiser.get_logits(x_start).float()
-            ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids.reshape(-1), reduction="none")
+            flat_ids = ids.reshape(-1)
+            ce = F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), flat_ids, reduction="none", label_smoothing=label_smoothing
+            )
             return ce.view(ids.shape)
         logits = self.denoiser.get_logits(x_start[target_mask]).float()
         ce = torch.zeros(ids.shape, dtype=logits.dtype, device=ids.device)
-        ce[target_mask] = F.cross_entropy(logits, ids[target_mask], reduction="none")
+        ce[target_mask] = F.cross_entropy(logits, ids[target_mask], reduction="none", label_smoothing=label_smoothing)
         return ce
 
     def forward(self, ids, target_mask, t, self_cond=False, generator=None):

@@ -35,7 +35,7 @@ from .raw_arrays import write_raw
 def embedding_matrix(model):
     """V+1 rows: the tied token embedding, then the learned absorbing vector (row V)."""
     with torch.no_grad():
-        return torch.cat([model.word_emb.weight, model.absorb[None, :]], dim=0).float().cpu().numpy()
+        return torch.cat([model.embedding_table(), model.absorb[None, :]], dim=0).float().cpu().numpy()
 
 
 def write_tokenizer(ck, data_dir, out_dir):

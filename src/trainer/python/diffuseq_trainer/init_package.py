@@ -57,7 +57,9 @@ def package_tensors(pkg_dir, manifest):
     if emb.size != (V + 1) * d:
         raise PackageMismatch(f"--init {pkg_dir}: {e['file']} holds {emb.size} values, expected {(V + 1) * d}")
     emb = emb.reshape(V + 1, d)
-    out["word_emb.weight"] = emb[:V]
+    # The table is the embedding in the diffusion space, (LN) E / F (model.py); E = table * F reproduces it
+    # (LayerNorm is blind to the scale and LN(LN(E)) = LN(E)).
+    out["word_emb.weight"] = emb[:V] * float(manifest["diffusion"].get("noiseFactor", 1.0))
     out["absorb"] = emb[V]
     return out
 
@@ -86,6 +88,11 @@ def check_compatible(pkg_dir, manifest, cfg, vocab_size, data_dir):
         "width": (mm.get("width"), m["width"]),
         "heads": (mm.get("heads"), m["heads"]),
         "targetPositions": (mm.get("targetPositions", "absolute"), m["targetPositions"]),
+        "embeddingNorm": (bool(mm.get("embeddingNorm", False)), bool(m.get("embeddingNorm", False))),
+        "noiseFactor": (
+            float(manifest["diffusion"].get("noiseFactor", 1.0)),
+            float(cfg["diffusion"].get("noiseFactor", 1.0)),
+        ),
         "selfConditioning": (
             bool(manifest["diffusion"]["selfConditioning"]),
             bool(cfg["diffusion"]["selfConditioning"]),

@@ -66,6 +66,9 @@ def package_manifest(ck, model, name, description, note, emb_dtype):
             # Which q(x_t | x_0) the model was trained with: the engine centres its sampler on the absorbing
             # vector for "official" (docs/model-format.md).
             "forwardProcess": d.get("forwardProcess", "replace-before-noise"),
+            # Recorded only when not DiffuSeq's 1: the package's table is then E / F (model.py), which `--init`
+            # must undo. The engine needs nothing of it: the process in the package is the usual one.
+            **({"noiseFactor": float(d["noiseFactor"])} if d.get("noiseFactor", 1.0) != 1.0 else {}),
         },
         "files": {
             "denoiser": "denoiser.onnx",
@@ -79,6 +82,7 @@ def package_manifest(ck, model, name, description, note, emb_dtype):
             "width": cfg["model"]["width"],
             "heads": cfg["model"]["heads"],
             "targetPositions": model.target_positions,
+            **({"embeddingNorm": True} if getattr(model, "embedding_norm", False) else {}),
         },
         "provenance": {
             "data": [

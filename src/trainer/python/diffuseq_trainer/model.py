@@ -102,6 +102,8 @@ class Denoiser(nn.Module):
         self_conditioning=False,
         target_positions="absolute",
         absorb_std=1.0,
+        embedding_norm=False,
+        noise_factor=1.0,
     ):
         super().__init__()
         if target_positions not in TARGET_POSITIONS:
@@ -109,6 +111,15 @@ class Denoiser(nn.Module):
         self.target_positions = target_positions
         self.vocab_size, self.dim, self.width, self.max_len = vocab_size, dim, width, max_len
         self.self_conditioning = self_conditioning
+        # Difformer (Gao et al. 2024, zhjgao/difformer): LayerNorm on the embeddings (here without a gain and bias,
+        # so that a package's table, already normalised, loads back unchanged: LN(LN(E)) = LN(E) up to LayerNorm's
+        # epsilon) and a noise
+        # factor F on the training noise. The diffusion runs in y = x / F, where F's noise is the usual VP noise:
+        # x_t = sqrt(abar) x_0 + F sqrt(1 - abar) eps  <=>  y_t = sqrt(abar) y_0 + sqrt(1 - abar) eps. So the
+        # table the engine gets is (LN) E / F, the network sees F y and answers in y, the rounding logits are
+        # taken in x: the same process and losses as Difformer's, and the engine and package format unchanged.
+        self.embedding_norm = bool(embedding_norm)
+        self.noise_factor = float(noise_factor)
         # Tied token embedding, N(0,1) as DiffuSeq (nn.Embedding's default init); logits = x . E^T.
         self.word_emb = nn.Embedding(vocab_size, dim)
         # DiffuSeq-v2's learned soft absorbing ([MASK]) state, exported as row V of embeddings.bin. Its scale at
@@ -162,6 +173,8 @@ class Denoiser(nn.Module):
             self_conditioning=dcfg["selfConditioning"],
             target_positions=m.get("targetPositions", "absolute"),
             absorb_std=m["dim"] ** -0.5 if dcfg.get("forwardProcess") == "official" else 1.0,
+            embedding_norm=m.get("embeddingNorm", False),
+            noise_factor=dcfg.get("noiseFactor", 1.0),
         )
 
     def set_explicit_attention(self, explicit=True):
@@ -169,11 +182,24 @@ class Denoiser(nn.Module):
         for blk in self.blocks:
             blk.attn.explicit = explicit or not HAS_SDPA
 
+    def token_table(self):
+        """The embedding in x: E, or LN(E) with embeddingNorm."""
+        e = self.word_emb.weight
+        return F.layer_norm(e, (self.dim,)) if self.embedding_norm else e
+
+    def embedding_table(self):
+        """The embedding in the diffusion space y = x / F: what get_embeds looks up and the package stores."""
+        return self.token_table() / self.noise_factor
+
     def get_embeds(self, ids):
-        return self.word_emb(ids)
+        if not self.embedding_norm and self.noise_factor == 1.0:
+            return self.word_emb(ids)  # DiffuSeq's lookup, unchanged (and cheaper than normalising V rows)
+        e = self.word_emb(ids)
+        return (F.layer_norm(e, (self.dim,)) if self.embedding_norm else e) / self.noise_factor
 
     def get_logits(self, x):
-        return torch.matmul(x, self.word_emb.weight.t())
+        """Rounding logits of a y-space state, taken in x (x = F y) against the x-space table."""
+        return torch.matmul(x if self.noise_factor == 1.0 else x * self.noise_factor, self.token_table().t())
 
     def position_features(self, L, target_start, device):
         """[B or 1, L, width]: what each position adds to the up-projected input."""
@@ -192,14 +218,15 @@ class Denoiser(nn.Module):
             if x_self_cond is None:
                 x_self_cond = torch.zeros_like(x_t)
             x_t = torch.cat([x_t, x_self_cond], dim=-1)
-        h = self.input_up_proj(x_t)
+        h = self.input_up_proj(x_t * self.noise_factor if self.noise_factor != 1.0 else x_t)
         L = h.shape[1]
         temb = self.time_mlp(timestep_embedding(t * self.t_scale, self.time_dim, self.freqs))
         h = h + self.position_features(L, target_start, h.device) + temb.unsqueeze(1)
         h = self.drop(self.ln_in(h))
         for blk in self.blocks:
             h = blk(h)
-        return self.output_down_proj(self.ln_f(h))
+        x0 = self.output_down_proj(self.ln_f(h))
+        return x0 / self.noise_factor if self.noise_factor != 1.0 else x0
 
     def configure_optimizer(self, weight_decay, lr, betas, device_type):
         """AdamW; weight decay only on matrices of the network (never on embeddings, biases, LayerNorms)."""

@@ -35,7 +35,7 @@ from . import precision
 from .config import load_config, resolve_budget
 from .data import BatchStream, PreparedData
 from .devices import Place, allocator_in_use
-from .diffusion import DiffusionLoss
+from .diffusion import DiffusionLoss, absorbing_rate_at
 from .entry import describe, log, wants_traceback
 from .init_package import start_from_package
 from .model import Denoiser, count_parameters
@@ -93,7 +93,11 @@ class Trainer:
         for p in self.ema.parameters():
             p.requires_grad_(False)
         d = cfg["diffusion"]
-        x0ce = {"x0_ce_weight": d.get("x0CeWeight", 0.0), "x0_ce_max_t": round(d.get("x0CeMaxT", 1.0) * d["steps"])}
+        x0ce = {
+            "x0_ce_weight": d.get("x0CeWeight", 0.0),
+            "x0_ce_max_t": round(d.get("x0CeMaxT", 1.0) * d["steps"]),
+            "x0_ce_label_smoothing": d.get("x0CeLabelSmoothing", 0.0),
+        }
         fp = {"forward_process": d["forwardProcess"]}
         self.loss_mod = DiffusionLoss(self.model, d["steps"], d["absorbingRate"], d["schedule"], **x0ce, **fp).to(
             self.device
@@ -142,6 +146,10 @@ class Trainer:
         lr = lr_at(self.step, self.tc)
         for g in self.opt.param_groups:
             g["lr"] = lr
+        d = self.cfg["diffusion"]
+        self.loss_mod.absorbing_rate = absorbing_rate_at(
+            self.step, self.tc["steps"], d["absorbingRate"], d.get("absorbingRateEnd")
+        )
         self_cond = bool(self.cfg["diffusion"]["selfConditioning"] and self.sc_rng.random() < 0.5)
         self.model.train()
         with self.autocast():
