@@ -11,9 +11,15 @@ import torch
 import torch.nn.functional as F
 from test_init_package import write_cfg
 
-from diffuseq_trainer.diffusion import DiffusionLoss, absorbing_rate_at
+from diffuseq_trainer.diffusion import (
+    DiffusionLoss,
+    absorbing_rate_at,
+    dinoiser_min_timestep,
+    nearest_neighbour_distance,
+)
 from diffuseq_trainer.export import export_package, random_init_checkpoint
 from diffuseq_trainer.model import Denoiser
+from diffuseq_trainer.timesteps import LossSecondMomentSampler, UniformSampler
 from diffuseq_trainer.train import Trainer
 from helpers import fake_data_dir, tiny_config
 
@@ -115,6 +121,41 @@ class AnchorCrossEntropyTest(unittest.TestCase):
         self.assertAlmostEqual(float(terms["x0ce"][0]), float(want), places=5)
         plain = F.cross_entropy(logits, ids[0, 1:])
         self.assertNotAlmostEqual(float(want), float(plain), places=3)
+
+
+class DinoiserTest(unittest.TestCase):
+    def test_nearest_neighbour_distance_by_hand(self):
+        # Rows (0,0), (3,0), (0,4): nearest others at 3, 3 and 4; the median is 3.
+        table = torch.tensor([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
+        self.assertAlmostEqual(nearest_neighbour_distance(table), 3.0, places=5)
+
+    def test_min_timestep_by_hand(self):
+        # Noise in x_0's scale s_t = sqrt(1 - abar) / sqrt(abar) = 0.1, 0.5, 1, 2. Neighbours at D = 2: a token
+        # passes the midpoint with probability Phi(-1 / s_t); Phi(-1) = 0.1587 is first reached at s_t = 1 (t = 2).
+        s = torch.tensor([0.1, 0.5, 1.0, 2.0])
+        abar = 1.0 / (1.0 + s**2)
+        t = dinoiser_min_timestep(abar.sqrt(), (1.0 - abar).sqrt(), 2.0, 0.158655)
+        self.assertEqual(t, 2)
+        self.assertEqual(dinoiser_min_timestep(abar.sqrt(), (1.0 - abar).sqrt(), 2.0, 0.02), 1)
+
+    def test_samplers_never_draw_below_t_min(self):
+        for sampler in (UniformSampler(50, seed=1), LossSecondMomentSampler(50, seed=1, history=2)):
+            sampler.t_min = 30
+            t, w = sampler.sample(2000)
+            self.assertGreaterEqual(int(t.min()), 30, type(sampler).__name__)
+            self.assertAlmostEqual(float(sampler.probabilities()[30:].sum()), 1.0)
+        # The loss-aware sampler warms up on the timesteps it can draw.
+        ls = LossSecondMomentSampler(50, seed=1, history=1)
+        ls.t_min = 30
+        ls.update(list(range(30, 50)), [1.0] * 20)
+        self.assertTrue(ls.warmed_up())
+
+    def test_the_trainer_clips_t(self):
+        cfg = tiny_config(steps=3)
+        cfg["diffusion"]["minConfusion"] = 0.1
+        tr = Trainer(cfg, fake_data_dir(), tempfile.mkdtemp(prefix="dq-dinoiser-"), device="cpu")
+        tr.train_step()
+        self.assertGreater(tr.sampler.t_min, 0, "N(0, I) embeddings of d = 8 lie far apart: small t are clipped")
 
 
 class DifformerPackageTest(unittest.TestCase):

@@ -50,6 +50,9 @@ DEFAULTS = {
         "x0CeWeight": 0.0,
         "x0CeMaxT": 1.0,
         "x0CeLabelSmoothing": 0.0,  # Difformer's anchor loss: 0.1
+        # DINOISER's clipped noise: null = off; p = never draw a t whose noise would move fewer than p of the
+        # tokens past the midpoint to their nearest embedding (recomputed every 100 steps; diffusion.py).
+        "minConfusion": None,
         "timestepSampler": "lossaware",  # "uniform" | "lossaware"
         "lossAwareHistory": 10,
         "lossAwareUniformProb": 0.001,

@@ -113,6 +113,7 @@ SCHEMA = {
     "diffusion.x0CeWeight": Num(0),
     "diffusion.x0CeMaxT": Num(0, 1),
     "diffusion.x0CeLabelSmoothing": Num(0, 1, hi_open=True),
+    "diffusion.minConfusion": Nullable(Num(0, 0.5, lo_open=True, hi_open=True)),
     "diffusion.timestepSampler": Choice("uniform", "lossaware"),
     "diffusion.lossAwareHistory": Int(1),
     "diffusion.lossAwareUniformProb": Num(0, 1),

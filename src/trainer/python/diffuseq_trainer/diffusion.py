@@ -57,6 +57,28 @@ def target_start(target_mask):
     return target_mask.to(torch.int8).argmax(dim=1)
 
 
+def nearest_neighbour_distance(table, sample=2048, generator=None):
+    """Median distance from an embedding row to its nearest other row, over `sample` rows drawn at random
+    (all of them when the table is smaller)."""
+    e = table.detach().float()
+    V = e.shape[0]
+    rows = torch.randperm(V, generator=generator)[:sample] if sample < V else torch.arange(V)
+    d = torch.cdist(e[rows], e)  # [S, V]
+    d[torch.arange(len(rows)), rows] = float("inf")  # not the row itself
+    return float(d.min(dim=1).values.median())
+
+
+def dinoiser_min_timestep(sqrt_ac, sqrt_one_minus_ac, nn_distance, confusion):
+    """DINOISER (Ye et al. 2023, yegcjs/DINOISER): never train at noise too small to confuse a word with its
+    neighbour. At step t the noise, in x_0's scale, has per-dimension std s_t = sqrt(1 - abar_t) / sqrt(abar_t);
+    its component along the line to the nearest embedding (distance D) moves a token past the midpoint with
+    probability Phi(-D / (2 s_t)). Returns the first t where that probability reaches `confusion`."""
+    z = torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor(1.0 - confusion)).item()
+    s = (sqrt_one_minus_ac / sqrt_ac).double()
+    ok = torch.nonzero(s >= nn_distance / (2.0 * z))
+    return int(ok[0]) if len(ok) else len(s) - 1
+
+
 def absorbing_rate_at(step, total_steps, start, end=None):
     """gamma at a training step: constant, or linear from start (step 0) to end (the last step) when end is set."""
     if end is None or total_steps <= 1:
@@ -74,6 +96,27 @@ def absorb(x_start, absorb_vec, t, target_mask, sqrt_one_minus_ac, rate, rand=No
     replaced = (rand < p[:, None]) & target_mask
     x = torch.where(replaced[..., None], absorb_vec.to(x_start.dtype).expand_as(x_start), x_start)
     return x, replaced
+
+
+class StepSchedules:
+    """What the trainer changes with the step besides the learning rate: gamma (diffusion.absorbingRateEnd) and
+    DINOISER's clipped minimum timestep (diffusion.minConfusion, recomputed every `every` steps for the
+    embeddings as they are then)."""
+
+    def __init__(self, d, total_steps, every=100):
+        self.d, self.total_steps, self.every = d, total_steps, every
+        self.t_min_at = None  # the step t_min was last computed at
+
+    def apply(self, step, loss_mod, sampler):
+        d = self.d
+        loss_mod.absorbing_rate = absorbing_rate_at(
+            step, self.total_steps, d["absorbingRate"], d.get("absorbingRateEnd")
+        )
+        if d.get("minConfusion") and (self.t_min_at is None or step - self.t_min_at >= self.every):
+            g = torch.Generator().manual_seed(step)
+            dist = nearest_neighbour_distance(loss_mod.denoiser.embedding_table(), generator=g)
+            sqrt_ac, sqrt_1m = loss_mod.sqrt_ac.cpu(), loss_mod.sqrt_one_minus_ac.cpu()
+            sampler.t_min, self.t_min_at = dinoiser_min_timestep(sqrt_ac, sqrt_1m, dist, d["minConfusion"]), step
 
 
 FORWARD_PROCESSES = ("official", "replace-before-noise")
@@ -122,6 +165,20 @@ class DiffusionLoss(nn.Module):
         ac = torch.tensor(schedule.alphas_cumprod(num_timesteps, schedule_name), dtype=torch.float64)
         self.register_buffer("sqrt_ac", ac.sqrt().float(), persistent=False)
         self.register_buffer("sqrt_one_minus_ac", (1.0 - ac).sqrt().float(), persistent=False)
+
+    @classmethod
+    def from_config(cls, denoiser, d, training=True):
+        """The loss of config section `diffusion` d. training=False: DiffuSeq's loss without the x0-CE term (the
+        validation loss, so that runs with and without it compare)."""
+        extra = {}
+        if training:
+            extra = {
+                "x0_ce_weight": d.get("x0CeWeight", 0.0),
+                "x0_ce_max_t": round(d.get("x0CeMaxT", 1.0) * d["steps"]),
+                "x0_ce_label_smoothing": d.get("x0CeLabelSmoothing", 0.0),
+            }
+        fp = d.get("forwardProcess", "replace-before-noise")
+        return cls(denoiser, d["steps"], d["absorbingRate"], d["schedule"], forward_process=fp, **extra)
 
     def noised(self, ids, target_mask, t, generator=None):
         """Everything of the forward process. Returns dict x_start_mean, x_start, x_absorbed, replaced, x_t."""

@@ -1,6 +1,8 @@
 """Timestep samplers of improved-diffusion / DiffuSeq: uniform, and loss-aware importance sampling
 (p_t proportional to sqrt(E[loss_t^2]) over the last `history` losses seen at t, mixed with a little
-uniform). Both return (t, weights) where weights = 1 / (T p_t) keep the loss estimate unbiased."""
+uniform). Both return (t, weights) where weights = 1 / (T p_t) keep the loss estimate unbiased.
+t_min (DINOISER's clipped noise, set by the trainer): timesteps below it are never drawn; the others keep their
+relative probabilities."""
 
 import numpy as np
 import torch
@@ -10,12 +12,16 @@ class UniformSampler:
     def __init__(self, num_timesteps, seed=0):
         self.num_timesteps = num_timesteps
         self.rng = np.random.default_rng(seed)
+        self.t_min = 0
 
     def weights(self):
         return np.ones(self.num_timesteps, dtype=np.float64)
 
     def probabilities(self):
         w = self.weights()
+        if self.t_min > 0:
+            w = w.copy()
+            w[: self.t_min] = 0.0
         return w / w.sum()
 
     def sample(self, batch_size, device="cpu"):
@@ -42,7 +48,7 @@ class LossSecondMomentSampler(UniformSampler):
         self.counts = np.zeros(num_timesteps, dtype=np.int64)
 
     def warmed_up(self):
-        return bool((self.counts == self.history).all())
+        return bool((self.counts[self.t_min :] == self.history).all())
 
     def weights(self):
         if not self.warmed_up():

@@ -35,7 +35,7 @@ from . import precision
 from .config import load_config, resolve_budget
 from .data import BatchStream, PreparedData
 from .devices import Place, allocator_in_use
-from .diffusion import DiffusionLoss, absorbing_rate_at
+from .diffusion import DiffusionLoss, StepSchedules
 from .entry import describe, log, wants_traceback
 from .init_package import start_from_package
 from .model import Denoiser, count_parameters
@@ -93,17 +93,9 @@ class Trainer:
         for p in self.ema.parameters():
             p.requires_grad_(False)
         d = cfg["diffusion"]
-        x0ce = {
-            "x0_ce_weight": d.get("x0CeWeight", 0.0),
-            "x0_ce_max_t": round(d.get("x0CeMaxT", 1.0) * d["steps"]),
-            "x0_ce_label_smoothing": d.get("x0CeLabelSmoothing", 0.0),
-        }
-        fp = {"forward_process": d["forwardProcess"]}
-        self.loss_mod = DiffusionLoss(self.model, d["steps"], d["absorbingRate"], d["schedule"], **x0ce, **fp).to(
-            self.device
-        )
-        # The validation loss stays DiffuSeq's (no x0-CE term), so runs with and without it compare.
-        self.ema_loss = DiffusionLoss(self.ema, d["steps"], d["absorbingRate"], d["schedule"], **fp).to(self.device)
+        self.loss_mod = DiffusionLoss.from_config(self.model, d).to(self.device)
+        self.ema_loss = DiffusionLoss.from_config(self.ema, d, training=False).to(self.device)
+        self.schedules = StepSchedules(d, self.tc["steps"])
         tc = self.tc
         betas = (tc["beta1"], tc["beta2"])
         self.opt = self.model.configure_optimizer(tc["weightDecay"], tc["lr"], betas, self.device.type)
@@ -146,10 +138,7 @@ class Trainer:
         lr = lr_at(self.step, self.tc)
         for g in self.opt.param_groups:
             g["lr"] = lr
-        d = self.cfg["diffusion"]
-        self.loss_mod.absorbing_rate = absorbing_rate_at(
-            self.step, self.tc["steps"], d["absorbingRate"], d.get("absorbingRateEnd")
-        )
+        self.schedules.apply(self.step, self.loss_mod, self.sampler)
         self_cond = bool(self.cfg["diffusion"]["selfConditioning"] and self.sc_rng.random() < 0.5)
         self.model.train()
         with self.autocast():
