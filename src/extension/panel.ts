@@ -51,10 +51,16 @@ export class CandidatesPanel implements vscode.Disposable {
     void this.post();
   }
 
-  /** Opens the panel (or reveals it). `focus`: give it keyboard focus. */
-  show(focus: boolean): void {
+  /**
+   * Opens the panel (or reveals it). `focus`: give it keyboard focus. `sourceColumn`: the editor group of the text
+   * being rewritten. The panel never covers that text: where it was left in the same group (the user moved it, or
+   * opened the document there), it is revealed beside. A covered editor is not visible, and Apply would then edit the
+   * document without its editor, where a read-only editor's refusal does not apply.
+   */
+  show(focus: boolean, sourceColumn?: vscode.ViewColumn): void {
     if (this.panel) {
-      this.panel.reveal(undefined, !focus);
+      const covers = sourceColumn !== undefined && this.panel.viewColumn === sourceColumn;
+      this.panel.reveal(covers ? vscode.ViewColumn.Beside : undefined, !focus);
       return;
     }
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');

@@ -218,7 +218,7 @@ export class RewriteController implements vscode.Disposable {
     const runSettings = { candidates: spec.candidates, steps: spec.steps, order: spec.order, seed: spec.seed };
     if (usePanel) {
       const panel = this.deps.panel();
-      panel.show(false);
+      panel.show(false, groupOf(doc.uri));
       panel.dispatch({
         type: 'start',
         runId: id,
@@ -382,4 +382,12 @@ export class RewriteController implements vscode.Disposable {
       if (choice === 'Re-run') void this.rerun();
     });
   }
+}
+
+/** The editor group holding a tab of `uri` (the active group's first), visible or covered by another tab. */
+function groupOf(uri: vscode.Uri): vscode.ViewColumn | undefined {
+  const holds = (g: vscode.TabGroup) =>
+    g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+  const active = vscode.window.tabGroups.activeTabGroup;
+  return (holds(active) ? active : vscode.window.tabGroups.all.find(holds))?.viewColumn;
 }

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { sleep, until } from './wait';
 import type { DiffuSeqApi } from '../../../src/extension/extension';
 import type { RunOutcome } from '../../../src/extension/rewrite';
+import { PANEL_VIEW_TYPE } from '../../../src/extension/panel';
 import { itestLog } from './itestLog';
 import { ACTIVATION_OUT_ENV, appendActivationSample } from '../../../bench/lib/activation';
 
@@ -231,6 +232,30 @@ describe('DiffuSeq Rewrite in a VS Code extension host', function () {
     assert.equal(api.panelState()?.items[0].applied, undefined, 'no Applied badge');
     assert.doesNotMatch(api.panelState()?.message?.text ?? '', /^Applied/);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it("the panel never covers the text it rewrites: left in the document's group, it is revealed beside", async () => {
+    const panelColumn = () =>
+      vscode.window.tabGroups.all.find((g) =>
+        g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith(PANEL_VIEW_TYPE)),
+      )?.viewColumn;
+    const first = await openSample();
+    selectLine(first, 1);
+    assert.equal(((await vscode.commands.executeCommand('diffuseq.paraphrase')) as RunOutcome).status, 'done');
+    const column = await until('the panel in a group', () => panelColumn());
+    assert.notEqual(column, first.viewColumn, 'opened beside the document');
+    // A second document opened in the panel's group, in front of the panel, and rewritten.
+    const doc = await vscode.workspace.openTextDocument({ content: ORIGINAL_LINES.join('\n'), language: 'plaintext' });
+    const second = await vscode.window.showTextDocument(doc, column);
+    selectLine(second, 1);
+    assert.equal(((await vscode.commands.executeCommand('diffuseq.paraphrase')) as RunOutcome).status, 'done');
+    await until("the panel out of the second document's group", () => panelColumn() !== second.viewColumn || undefined);
+    assert.ok(
+      vscode.window.visibleTextEditors.some((e) => e.document === doc),
+      'the document being rewritten stays visible',
+    );
+    await vscode.window.showTextDocument(doc, second.viewColumn);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('applyBest never deletes the selection for an empty MBR choice (probe: "Hello", seed 1, 3 candidates)', async () => {
