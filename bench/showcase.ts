@@ -1,6 +1,7 @@
 /**
- * `npm run showcase`: what the model writes, before any number. Rewrites 20 fixed inputs (10 questions to
- * paraphrase, 10 long sentences to simplify; written for this page, none of them in the training data) with the
+ * `npm run showcase`: what the model writes, before any number. Rewrites 30 fixed inputs (10 questions and 10
+ * statements of the kinds people select in an editor to paraphrase, 10 long sentences to simplify; written for this
+ * page, none of them in the training data) with the
  * bundled model and replaces the showcase section of docs/model.md (between the markers below) with the MBR
  * choice and two other candidates of each. Run it whenever models/default changes.
  *
@@ -28,6 +29,20 @@ export const QUESTIONS: readonly string[] = [
   'How do I start learning to play the guitar as an adult?',
 ];
 
+/** Statements of the kinds people select in an editor: READMEs and docs, code comments, e-mails, papers, commits. */
+export const STATEMENTS: readonly string[] = [
+  'Run the install script once before you start the development server for the first time.',
+  'This library lets you resize and crop large images without loading them fully into memory.',
+  'Cache the parsed configuration so that later calls do not have to read the file again.',
+  'The retry loop stops after five attempts because the server usually recovers within a minute.',
+  'Thank you for sending the report so quickly, I will read it carefully before our meeting on Friday.',
+  'I am afraid I cannot join the call tomorrow morning, so could we move it to the afternoon instead?',
+  'Our results show that the proposed method halves the training time without any loss in accuracy.',
+  'These findings suggest that the effect is much stronger in older patients than in younger ones.',
+  'The login page now shows a clear error message when the password is wrong.',
+  'The committee postponed the decision because several members were unable to attend the meeting.',
+];
+
 export const LONG_SENTENCES: readonly string[] = [
   'The committee, which had been meeting every week since the beginning of the year, finally reached an agreement on the new budget after several lengthy discussions.',
   'Despite the heavy rain that continued throughout the afternoon, thousands of people gathered in the central square to celebrate the opening of the new library.',
@@ -41,7 +56,16 @@ export const LONG_SENTENCES: readonly string[] = [
   'After spending more than ten years working abroad, the engineer returned to her home country to start a business that builds solar panels.',
 ];
 
+/** The showcase's three groups: its heading, the task and the inputs. */
+export const GROUPS: ReadonlyArray<{ heading: string; task: Task; inputs: readonly string[] }> = [
+  { heading: 'Paraphrase: questions', task: 'paraphrase', inputs: QUESTIONS },
+  { heading: 'Paraphrase: statements (what people select in an editor)', task: 'paraphrase', inputs: STATEMENTS },
+  { heading: 'Simplify', task: 'simplify', inputs: LONG_SENTENCES },
+];
+
 export interface ShowcaseRow {
+  /** The group's heading (GROUPS). */
+  group: string;
   task: Task;
   input: string;
   mbr: string;
@@ -68,10 +92,9 @@ const cell = (s: string) => (s.trim() === '' ? '*(empty)*' : s.replace(/\|/g, '\
 /** The markdown of the showcase section (markers included). */
 export function renderShowcase(rows: readonly ShowcaseRow[], how: string): string {
   const lines = [START, '', how, ''];
-  for (const task of ['paraphrase', 'simplify'] as const) {
-    const mine = rows.filter((r) => r.task === task);
-    if (!mine.length) continue;
-    lines.push(`**${task === 'paraphrase' ? 'Paraphrase' : 'Simplify'}**`, '');
+  for (const group of [...new Set(rows.map((r) => r.group))]) {
+    const mine = rows.filter((r) => r.group === group);
+    lines.push(`**${group}**`, '');
     lines.push('| input | MBR choice | two other candidates |', '|---|---|---|');
     for (const r of mine) lines.push(`| ${cell(r.input)} | ${cell(r.mbr)} | ${r.others.map(cell).join('<br>')} |`);
     lines.push('');
@@ -128,7 +151,10 @@ async function main(): Promise<void> {
   const out = path.resolve(str(p, 'out') ?? path.join(repoRoot(), 'docs', 'model.md'));
   const data = str(p, 'data') ?? dataDir();
   if (data && fs.existsSync(data)) {
-    const leaked = inputsInData(data, [...QUESTIONS, ...LONG_SENTENCES]);
+    const leaked = inputsInData(
+      data,
+      GROUPS.flatMap((g) => g.inputs),
+    );
     if (leaked.length) throw new Error(`these showcase inputs are in the data under ${data}: ${leaked.join(' | ')}`);
   }
   const candidates = 10;
@@ -136,14 +162,11 @@ async function main(): Promise<void> {
   const engine = await RewriteEngine.load(model, { executionProvider: 'cpu' });
   const rows: ShowcaseRow[] = [];
   try {
-    for (const [task, inputs] of [
-      ['paraphrase', QUESTIONS],
-      ['simplify', LONG_SENTENCES],
-    ] as const) {
+    for (const { heading, task, inputs } of GROUPS) {
       for (const input of inputs) {
         const r = await engine.rewrite(input, { task, candidates, steps, seed: 0 });
         const texts = r.candidates.map((c) => c.text);
-        rows.push({ task, input, mbr: texts[r.mbrIndex], others: pickOthers(texts, r.mbrIndex) });
+        rows.push({ group: heading, task, input, mbr: texts[r.mbrIndex], others: pickOthers(texts, r.mbrIndex) });
       }
     }
   } finally {
@@ -154,7 +177,7 @@ async function main(): Promise<void> {
     provenance?: { trainingSteps?: number };
   };
   const how =
-    `What \`${path.relative(repoRoot(), model) || model}\` (${m.name}, ${m.provenance?.trainingSteps ?? '?'} training steps) writes for 20 inputs written for ` +
+    `What \`${path.relative(repoRoot(), model) || model}\` (${m.name}, ${m.provenance?.trainingSteps ?? '?'} training steps) writes for ${rows.length} inputs written for ` +
     `this page (none is in the training data; \`npm run showcase\` checks that and regenerates this section): ` +
     `${candidates} candidates, ${steps} DPM-Solver++ steps, seed 0, the MBR choice and two other candidates. Nothing is picked by hand.`;
   const section = renderShowcase(rows, how);
