@@ -3,12 +3,15 @@
     python3 src/trainer/python/tools/arm_eval.py --model runs/recipe40/ARM/pkg --out runs/recipe40/ARM/eval \\
         [--no-word-list] [--label ARM]
 
-Five runs of `diffuseq eval` (10 candidates, 10 steps, MBR, seed 0): the first 200 of qqp/valid, wmt/valid and
-mrpc/valid; qqp again with `--unconstrained` (the raw argmax, whose oracle of 10 shows the candidates' headroom);
-the first 100 of asset/valid. Each report is kept as OUT/NAME.json (`--out`, every output included).
+Seven runs of `diffuseq eval` (10 candidates, 10 steps, MBR, seed 0): the first 200 of qqp/valid, wmt/valid and
+mrpc/valid and the first 100 of asset/valid through the engine's rounding; the three paraphrase splits again with
+`--unconstrained` (the raw argmax, before any decoding constraint: its invented-word share is the model's own, and
+its oracle of 10 shows the candidates' headroom). Each report is kept as OUT/NAME.json (`--out`, every output).
 
---no-word-list evaluates a copy of the package without its word list (OUT/pkg-no-words): rounding is then the
-plain argmax with repeated words collapsed, as for the control `small-batch64`, whose package predates word lists.
+--no-word-list runs the first four on a copy of the package without its word list (OUT/pkg-no-words): rounding is
+then the plain argmax with repeated words collapsed, as for the control `small-batch64`, whose package predates word
+lists. The unconstrained runs always use the package itself (the raw argmax does not read the word list; the
+invented-word share needs it).
 """
 
 import argparse
@@ -25,10 +28,12 @@ DATA = os.environ.get("DIFFUSEQ_DATA", os.path.join(ROOT, "..", "shared", "data"
 # name, task, dataset, limit, extra flags
 RUNS = [
     ("qqp", "paraphrase", "qqp", 200, []),
-    ("qqp-unconstrained", "paraphrase", "qqp", 200, ["--unconstrained"]),
     ("wmt", "paraphrase", "wmt", 200, []),
     ("mrpc", "paraphrase", "mrpc", 200, []),
     ("asset", "simplify", "asset", 100, []),
+    ("qqp-unconstrained", "paraphrase", "qqp", 200, ["--unconstrained"]),
+    ("wmt-unconstrained", "paraphrase", "wmt", 200, ["--unconstrained"]),
+    ("mrpc-unconstrained", "paraphrase", "mrpc", 200, ["--unconstrained"]),
 ]
 
 
@@ -59,7 +64,7 @@ def evaluate(pkg, out_dir, name, task, dataset, limit, extra):
 
 
 def pct(x):
-    return f"{100 * x:.1f} %"
+    return "—" if x is None else f"{100 * x:.1f} %"
 
 
 def rows(label, reports):
@@ -86,7 +91,9 @@ def main():
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     pkg = without_word_list(a.model, os.path.join(a.out, "pkg-no-words")) if a.no_word_list else a.model
-    reports = {name: evaluate(pkg, a.out, name, *rest) for name, *rest in RUNS}
+    reports = {
+        name: evaluate(a.model if "--unconstrained" in rest[-1] else pkg, a.out, name, *rest) for name, *rest in RUNS
+    }
     print("| arm | split | BLEU | iBLEU | ROUGE-L | unchanged | oracle of 10 | invented (MBR) | repeated (MBR) | |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows(a.label or os.path.basename(os.path.dirname(os.path.abspath(a.model))), reports)))
