@@ -3,6 +3,7 @@ reports, so that the model card's numbers and the manifest's come from the same 
 
     python3 src/trainer/python/tools/record_evaluation.py --model models/default \\
         --paraphrase runs/eval/qqp-test.json --simplify runs/eval/asset-test.json \\
+        [--prose wmt=runs/eval/wmt-test.json --prose mrpc=runs/eval/mrpc-test.json] \\
         [--latency-ms 278 --latency-p95-ms 284 --latency-command "node out/bench/speed.js …"] \\
         [--machine "2-core Intel Xeon VM (AMX)"]
 
@@ -38,6 +39,13 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--paraphrase", required=True, help="eval report on qqp/test.jsonl")
     ap.add_argument("--simplify", required=True, help="eval report on asset/test.jsonl")
+    ap.add_argument(
+        "--prose",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="eval report of a prose paraphrase split (wmt/test, mrpc/test), recorded under evaluation.prose.NAME",
+    )
     ap.add_argument("--latency-ms", type=float)
     ap.add_argument("--latency-p95-ms", type=float)
     ap.add_argument("--latency-command")
@@ -53,13 +61,23 @@ def main():
         "paraphrase": summary(a.paraphrase),
         "simplify": summary(a.simplify),
     }
+    for spec in a.prose:
+        name, sep, report = spec.partition("=")
+        if not sep or not name or not report:
+            ap.error(f"--prose wants NAME=FILE, not {spec!r}")
+        ev.setdefault("prose", {})[name] = summary(report)
     if a.latency_ms is not None:
         ev["latency"] = {"command": a.latency_command, "medianMs": a.latency_ms, "p95Ms": a.latency_p95_ms}
     m.setdefault("provenance", {})["evaluation"] = ev
     with open(path, "w") as f:
         json.dump(m, f, indent=2)
         f.write("\n")
-    print(json.dumps({k: ev[k]["mbr"] for k in ("paraphrase", "simplify")}))
+    print(
+        json.dumps(
+            {k: ev[k]["mbr"] for k in ("paraphrase", "simplify")}
+            | {k: v["mbr"] for k, v in ev.get("prose", {}).items()}
+        )
+    )
 
 
 if __name__ == "__main__":
