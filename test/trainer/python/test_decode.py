@@ -48,6 +48,9 @@ class OracleDenoiser(nn.Module):
     def get_embeds(self, ids):
         return self.word_emb(ids)
 
+    def embedding_table(self):
+        return self.word_emb.weight
+
     def forward(self, x, t, sc=None, target_start=None):
         return self.word_emb(self.ids[: x.shape[0], : x.shape[1]])
 
