@@ -1,8 +1,10 @@
 """The autoregressive teacher: its cached greedy decoding equals full decoding, its batches are laid out as
 documented, it learns, and distil writes a prepared folder the trainer reads."""
 
+import gzip
 import json
 import os
+import shutil
 import tempfile
 import unittest
 
@@ -159,7 +161,10 @@ class TeacherTest(unittest.TestCase):
         torch.testing.assert_close(causal, teacher_model.attention(q, k[:, :, :3], v[:, :, :3], None, 0.0, True))
 
     def test_distilled_targets_keep_prepares_length_limit(self):
-        data_dir = fake_data_dir()
+        data_dir = tempfile.mkdtemp(prefix="dq-data-")
+        shutil.copytree(fake_data_dir(), data_dir, dirs_exist_ok=True)
+        with gzip.open(os.path.join(data_dir, "words.txt.gz"), "wt") as f:
+            f.write("a word list\n")
         out = tempfile.mkdtemp(prefix="dq-teacher-")
         cfg = json.dumps({"model": {"dim": 16, "heads": 2, "encLayers": 1, "decLayers": 1, "ffn": 32}})
         teacher.main(["train", "--data", data_dir, "--out", out, "--steps", "2", "--threads", "1", "--config", cfg])
@@ -173,6 +178,8 @@ class TeacherTest(unittest.TestCase):
             )
         finally:
             teacher_distil.greedy = saved
+        with gzip.open(os.path.join(prep, "words.txt.gz"), "rt") as f:
+            self.assertEqual(f.read(), "a word list\n", "the word list goes with the data, so packages keep it")
         new = PreparedData(prep)
         for i in range(len(new.split("train"))):
             _, t = new.split("train").example(i)

@@ -20,6 +20,9 @@ import torch
 
 from .entry import log
 
+# The word list `prepare` writes beside the shards (src/engine/wordList.ts WORD_LIST_FILE); export and distil copy it.
+WORD_LIST_FILE = "words.txt.gz"
+
 
 def target_budget(n_src_tokens, max_target, ratio, extra):
     """Inference-time target region: max(1, min(maxTarget, ceil(ratio * n) + extra)) - the engine's rule

@@ -23,7 +23,7 @@ import torch
 
 from . import ckpt as ckpt_io
 from .config import load_config, resolve_budget
-from .data import PreparedData
+from .data import WORD_LIST_FILE, PreparedData
 from .entry import log, run_main
 from .manifest import package_manifest
 from .model import Denoiser
@@ -53,9 +53,6 @@ def write_tokenizer(ck, data_dir, out_dir):
             shutil.copyfile(os.path.join(ck["dataDir"], fname), dst)
         else:
             log(f"warning: no {fname} in the data folder or the checkpoint; the package is incomplete")
-
-
-WORD_LIST_FILE = "words.txt.gz"
 
 
 def write_word_list(ck, data_dir, out_dir):

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import torch
 
-from .data import PreparedData, write_split
+from .data import WORD_LIST_FILE, PreparedData, write_split
 from .decode import sentence_bleu
 from .entry import log
 from .precision import autocast_for, cpu_dtype_untimed
@@ -163,7 +163,8 @@ def distil(args):
             pairs.append((s, t))
         pairs.append((s, new_t))
     os.makedirs(args.out, exist_ok=True)
-    for name in ("tokenizer.json", "tokenizer_config.json", "valid.tokens.bin", "valid.index.bin"):
+    # The word list too: a package exported from the distilled data keeps the engine's word constraint.
+    for name in ("tokenizer.json", "tokenizer_config.json", WORD_LIST_FILE, "valid.tokens.bin", "valid.index.bin"):
         src = os.path.join(args.data, name)
         if os.path.exists(src):
             shutil.copyfile(src, os.path.join(args.out, name))
