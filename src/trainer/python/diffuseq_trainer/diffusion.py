@@ -246,9 +246,8 @@ class DiffusionLoss(nn.Module):
         torch.compile from recompiling for every batch and the GPU has the FLOPs to spare."""
         if x_start.is_cuda:
             logits = self.denoiser.get_logits(x_start).float()
-            flat_ids = ids.reshape(-1)
             ce = F.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), flat_ids, reduction="none", label_smoothing=label_smoothing
+                logits.reshape(-1, logits.shape[-1]), ids.reshape(-1), reduction="none", label_smoothing=label_smoothing
             )
             return ce.view(ids.shape)
         logits = self.denoiser.get_logits(x_start[target_mask]).float()

@@ -113,10 +113,9 @@ class Denoiser(nn.Module):
         self.self_conditioning = self_conditioning
         # Difformer (Gao et al. 2024, zhjgao/difformer): LayerNorm on the embeddings (here without a gain and bias,
         # so that a package's table, already normalised, loads back unchanged: LN(LN(E)) = LN(E) up to LayerNorm's
-        # epsilon) and a noise
-        # factor F on the training noise. The diffusion runs in y = x / F, where F's noise is the usual VP noise:
-        # x_t = sqrt(abar) x_0 + F sqrt(1 - abar) eps  <=>  y_t = sqrt(abar) y_0 + sqrt(1 - abar) eps. So the
-        # table the engine gets is (LN) E / F, the network sees F y and answers in y, the rounding logits are
+        # epsilon) and a noise factor F on the training noise. The diffusion runs in y = x / F, where F's noise is
+        # the usual VP noise: x_t = sqrt(abar) x_0 + F sqrt(1 - abar) eps <=> y_t = sqrt(abar) y_0 + sqrt(1 - abar) eps.
+        # So the table the engine gets is (LN) E / F, the network sees F y and answers in y, the rounding logits are
         # taken in x: the same process and losses as Difformer's, and the engine and package format unchanged.
         self.embedding_norm = bool(embedding_norm)
         self.noise_factor = float(noise_factor)

@@ -54,13 +54,7 @@ def write_parity(model, cfg, meta, examples, out_dir, emb_rows):
         pairs = [(np.asarray(s), np.asarray(t)) for s, t in exs]
         return collate(pairs, pad, max_len, max_target, tb["ratio"], tb["extra"], 1)
 
-    diff = DiffusionLoss(
-        model,
-        T,
-        cfg["diffusion"]["absorbingRate"],
-        cfg["diffusion"]["schedule"],
-        forward_process=cfg["diffusion"].get("forwardProcess", "replace-before-noise"),
-    )
+    diff = DiffusionLoss.from_config(model, cfg["diffusion"], training=False)
     gen = torch.Generator().manual_seed(20231010)
     fx = lambda name, arr, dtype: {"file": name, "dtype": dtype, "shape": list(arr.shape)}
     desc = {

@@ -38,10 +38,20 @@ def main():
         examples = [split.example(i) for i in range(min(a.examples, len(split)))]
         bf16 = lambda: torch.autocast("cpu", dtype=torch.bfloat16)  # noqa: E731
         with torch.no_grad():
+            fp = cfg["diffusion"].get("forwardProcess", "replace-before-noise")
             dec = validation_decode(
-                model, examples, data.pad, data.sep, data.max_target, tb["ratio"], tb["extra"], T, autocast=bf16
+                model,
+                examples,
+                data.pad,
+                data.sep,
+                data.max_target,
+                tb["ratio"],
+                tb["extra"],
+                T,
+                autocast=bf16,
+                forward_process=fp,
             )
-            loss = DiffusionLoss(model, T, cfg["diffusion"]["absorbingRate"], cfg["diffusion"]["schedule"])
+            loss = DiffusionLoss.from_config(model, cfg["diffusion"], training=False)
             gain = source_gain(loss, *source_probe_batches(data, cfg, cfg["train"]["validBatchSize"]), T, "cpu", bf16)
         row = {
             "step": ck["step"],
